@@ -1,0 +1,327 @@
+/*
+ * hermes-config: get, set and list configuration.
+ *
+ * Lowercase dotted keys live in $HERMES_HOME/config; UPPER_CASE keys are
+ * environment variables and live in $HERMES_HOME/.env (mode 0600), and so
+ * does every secret (a name ending in _KEY, _TOKEN, _SECRET, _PASSWORD).
+ * Secrets are masked wherever this command prints them.  Formats, the
+ * precedence and the locking are in libcommon/config.h.
+ */
+#include "common.h"
+#include "cli.h"
+#include "config.h"
+#include "json.h"
+#include "path.h"
+
+enum { OPT_JSON = 0x100, OPT_ALL };
+
+static int jflag, aflag;
+
+static const struct cli_opt global_opts[] = {
+	{ "json", OPT_JSON, 0, NULL, "get, list: JSON, one object a line" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const struct cli_opt list_opts[] = {
+	{ "all", OPT_ALL, 0, NULL, "also list unset keys and defaults" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+on_opt(int c, const char *arg)
+{
+	(void)arg;
+	if (c == OPT_JSON)
+		jflag = 1;
+	else if (c == OPT_ALL)
+		aflag = 1;
+	return 0;
+}
+
+static int
+fail(int rc, struct buf *err)
+{
+	hm_report(err);
+	buf_release(err);
+	return hm_exit_code(rc);
+}
+
+static int
+load(struct config *cfg)
+{
+	struct buf err = BUF_INIT;
+	int rc;
+
+	rc = hm_home_init(&err);
+	if (rc == 0)
+		rc = config_load(cfg, &err);
+	if (rc < 0) {
+		config_release(cfg);
+		return fail(rc, &err);
+	}
+	return 0;
+}
+
+/* 0 when KEY is one hermes knows (or an environment name), else the
+ * usage error's exit code. */
+static int
+known(const char *key)
+{
+	if (config_is_env_name(key) || config_key_find(key))
+		return 0;
+	return cli_usage_error("unknown key '%s' (see 'hermes-config list "
+	    "--all')", key);
+}
+
+static void
+print_item(const char *key, const char *val, enum config_origin o)
+{
+	char *shown = config_is_secret(key) && val ? config_mask(val) : NULL;
+	cJSON *j;
+
+	if (shown)
+		val = shown;
+	if (jflag) {
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "key", key);
+		if (val)
+			cJSON_AddStringToObject(j, "value", val);
+		else
+			cJSON_AddNullToObject(j, "value");
+		cJSON_AddStringToObject(j, "origin", config_origin_name(o));
+		cJSON_AddBoolToObject(j, "secret", shown != NULL);
+		json_print_line(j);
+	} else {
+		printf("%s\t%s\t%s\n", key, val ? val : "",
+		    config_origin_name(o));
+	}
+	free(shown);
+}
+
+static int
+cmd_get(int argc, char **argv)
+{
+	struct config cfg = CONFIG_INIT;
+	struct cli_state st;
+	enum config_origin o;
+	const char *v;
+	char *shown = NULL;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 1, 1, on_opt)) != CLI_GO)
+		return rc;
+	if ((rc = load(&cfg)))
+		return rc;
+	v = config_get(&cfg, st.argv[0], &o);
+	if (!v && (rc = known(st.argv[0]))) {
+		config_release(&cfg);
+		return rc;
+	}
+	if (jflag) {
+		print_item(st.argv[0], v, o);
+	} else if (v) {
+		if (config_is_secret(st.argv[0]))
+			v = shown = config_mask(v);
+		printf("%s\n", v);
+	}
+	free(shown);
+	config_release(&cfg);
+	return v ? HM_EXIT_OK : HM_EXIT_FAIL;
+}
+
+static int
+cmd_set(int argc, char **argv)
+{
+	struct buf err = BUF_INIT, in = BUF_INIT;
+	struct cli_state st;
+	const char *val;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 2, 2, on_opt)) != CLI_GO)
+		return rc;
+	if ((rc = known(st.argv[0])))
+		return rc;
+	val = st.argv[1];
+	if (!strcmp(val, "-")) {
+		if (buf_read_fd(&in, 0) < 0) {
+			hm_error("cannot read standard input: %s",
+			    strerror(errno));
+			buf_release(&in);
+			return HM_EXIT_FAIL;
+		}
+		if (in.len && in.s[in.len - 1] == '\n')
+			buf_setlen(&in, in.len - 1);
+		val = buf_str(&in);
+	}
+	rc = hm_home_init(&err);
+	if (rc == 0)
+		rc = config_write(st.argv[0], val, &err);
+	buf_release(&in);
+	if (rc < 0)
+		return fail(rc, &err);
+	buf_release(&err);
+	return HM_EXIT_OK;
+}
+
+static int
+cmd_unset(int argc, char **argv)
+{
+	struct buf err = BUF_INIT;
+	struct cli_state st;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 1, 1, on_opt)) != CLI_GO)
+		return rc;
+	rc = hm_home_init(&err);
+	if (rc == 0)
+		rc = config_write(st.argv[0], NULL, &err);
+	if (rc < 0)
+		return fail(rc, &err);
+	buf_release(&err);
+	return HM_EXIT_OK;
+}
+
+static int
+seen(const char **keys, size_t n, const char *k)
+{
+	while (n-- > 0)
+		if (!strcmp(keys[n], k))
+			return 1;
+	return 0;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	struct config cfg = CONFIG_INIT;
+	const struct config_key *tab;
+	struct cli_state st;
+	enum config_origin o;
+	const char **done;
+	size_t i, nk, nd = 0;
+	const char *v;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, 0, on_opt)) != CLI_GO)
+		return rc;
+	if ((rc = load(&cfg)))
+		return rc;
+	tab = config_keys(&nk);
+	done = xcalloc(nk + cfg.nfile + cfg.ndotenv + 1, sizeof(*done));
+	for (i = 0; i < nk; i++) {
+		if (strchr(tab[i].key, '*'))
+			continue;
+		v = config_get(&cfg, tab[i].key, &o);
+		done[nd++] = tab[i].key;
+		if (aflag || (o != CONFIG_DEFAULT && o != CONFIG_NONE))
+			print_item(tab[i].key, v, o);
+	}
+	for (i = 0; i < cfg.nfile; i++) {
+		if (seen(done, nd, cfg.file[i].key))
+			continue;
+		done[nd++] = cfg.file[i].key;
+		v = config_get(&cfg, cfg.file[i].key, &o);
+		print_item(cfg.file[i].key, v, o);
+	}
+	for (i = 0; i < cfg.ndotenv; i++) {
+		if (seen(done, nd, cfg.dotenv[i].key))
+			continue;
+		done[nd++] = cfg.dotenv[i].key;
+		v = config_get(&cfg, cfg.dotenv[i].key, &o);
+		print_item(cfg.dotenv[i].key, v, o);
+	}
+	free(done);
+	config_release(&cfg);
+	return HM_EXIT_OK;
+}
+
+static int
+cmd_path(int argc, char **argv)
+{
+	struct buf err = BUF_INIT;
+	struct cli_state st;
+	char *p;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, 1, on_opt)) != CLI_GO)
+		return rc;
+	if ((rc = hm_home_init(&err)) < 0)
+		return fail(rc, &err);
+	p = hm_path(st.argc ? st.argv[0] : "");
+	printf("%s\n", p);
+	free(p);
+	return HM_EXIT_OK;
+}
+
+static int
+cmd_model(int argc, char **argv)
+{
+	struct config cfg = CONFIG_INIT;
+	struct buf err = BUF_INIT;
+	struct cli_state st;
+	const char *v;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, 1, on_opt)) != CLI_GO)
+		return rc;
+	if (st.argc == 1) {
+		rc = hm_home_init(&err);
+		if (rc == 0)
+			rc = config_write("model", st.argv[0], &err);
+		if (rc < 0)
+			return fail(rc, &err);
+		buf_release(&err);
+		return HM_EXIT_OK;
+	}
+	if ((rc = load(&cfg)))
+		return rc;
+	v = config_get(&cfg, "model", NULL);
+	if (v)
+		printf("%s\n", v);
+	else
+		hm_error("no model set; set one with 'hermes-config model ID' "
+		    "or HERMES_MODEL");
+	config_release(&cfg);
+	return v ? HM_EXIT_OK : HM_EXIT_FAIL;
+}
+
+static void
+complete_keys(void)
+{
+	const struct config_key *tab;
+	size_t i, n;
+
+	tab = config_keys(&n);
+	for (i = 0; i < n; i++)
+		if (!strchr(tab[i].key, '*'))
+			printf("%s\n", tab[i].key);
+}
+
+static const struct cli_verb verbs[] = {
+	{ "get", cmd_get, "KEY", "print the value in effect (secrets masked)",
+	    NULL, complete_keys },
+	{ "set", cmd_set, "KEY VALUE|-", "store a value (secrets to .env)",
+	    NULL, complete_keys },
+	{ "unset", cmd_unset, "KEY", "remove a stored value", NULL,
+	    complete_keys },
+	{ "list", cmd_list, "", "print key, value and origin of what is set",
+	    list_opts, NULL },
+	{ "path", cmd_path, "[FILE]", "print the state directory, or FILE in it",
+	    NULL, NULL },
+	{ "model", cmd_model, "[ID]", "print the model, or set it to ID", NULL,
+	    NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct cli_cmd cmd = {
+		"hermes-config",
+		"Get, set and list hermes configuration.",
+		global_opts, verbs, on_opt, NULL
+	};
+
+	hm_init(argc, argv, 0);
+	return hm_finish(cli_run(&cmd, argc, argv));
+}

@@ -1,0 +1,714 @@
+/*
+ * config.c: the config file, .env and the environment; see config.h for
+ * the formats and the precedence.  Parsing keeps every line's text so a
+ * write changes only the line of its key.
+ */
+#include <ctype.h>
+
+#include "common.h"
+#include "atomic.h"
+#include "config.h"
+#include "lock.h"
+#include "num.h"
+#include "path.h"
+#include "utf8.h"
+
+static const struct config_key keys[] = {
+	{ "model", CONFIG_STR, NULL, "model id sent to the provider", 0, 0,
+	    NULL },
+	{ "provider", CONFIG_ENUM, "openrouter", "which API to talk to", 0, 0,
+	    "openrouter|openai|anthropic|nous|custom" },
+	{ "base_url", CONFIG_STR, NULL,
+	    "base URL of an OpenAI-compatible API (.../v1)", 0, 0, NULL },
+	{ "agent.max_turns", CONFIG_INT, "20",
+	    "model calls allowed for one prompt", 1, 100000, NULL },
+	{ "agent.tool_output_max", CONFIG_INT, "50000",
+	    "bytes of one tool result kept for the model", 256, 100000000,
+	    NULL },
+	{ "memory.max_chars", CONFIG_INT, "2200",
+	    "character cap of memories/MEMORY.md", 1, 10000000, NULL },
+	{ "memory.user_max_chars", CONFIG_INT, "1375",
+	    "character cap of memories/USER.md", 1, 10000000, NULL },
+	{ "gateway.*.allow", CONFIG_STR, NULL,
+	    "user ids allowed on a platform, comma-separated", 0, 0, NULL },
+	{ "gateway.telegram.api", CONFIG_STR, "https://api.telegram.org",
+	    "Telegram Bot API base URL", 0, 0, NULL },
+	{ "gateway.slack.api", CONFIG_STR, "https://slack.com/api",
+	    "Slack Web API base URL", 0, 0, NULL },
+	{ "gateway.discord.api", CONFIG_STR, "https://discord.com/api/v10",
+	    "Discord REST API base URL", 0, 0, NULL },
+	{ "gateway.signal.url", CONFIG_STR, NULL,
+	    "signal-cli REST API base URL", 0, 0, NULL },
+	{ "gateway.email.imap", CONFIG_STR, NULL,
+	    "IMAP server, imap://host:port", 0, 0, NULL },
+	{ "gateway.email.smtp", CONFIG_STR, NULL,
+	    "SMTP server, smtp://host:port", 0, 0, NULL },
+	{ "gateway.webhook.url", CONFIG_STR, NULL,
+	    "URL the webhook platform posts replies to", 0, 0, NULL },
+};
+
+const struct config_key *
+config_keys(size_t *n)
+{
+	*n = HM_ARRAY_SIZE(keys);
+	return keys;
+}
+
+static int
+key_match(const char *pat, const char *key)
+{
+	while (*pat && *key) {
+		if (*pat == '*') {
+			if (*key == '.')
+				return 0;
+			while (*key && *key != '.')
+				key++;
+			pat++;
+			continue;
+		}
+		if (*pat++ != *key++)
+			return 0;
+	}
+	return !*pat && !*key;
+}
+
+const struct config_key *
+config_key_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < HM_ARRAY_SIZE(keys); i++)
+		if (key_match(keys[i].key, key))
+			return &keys[i];
+	return NULL;
+}
+
+int
+config_is_env_name(const char *key)
+{
+	const char *p = key;
+
+	if (!(*p >= 'A' && *p <= 'Z'))
+		return 0;
+	for (; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+valid_file_key(const char *k)
+{
+	if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9')))
+		return 0;
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') ||
+		    *k == '_' || *k == '.' || *k == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n >= m && !strcmp(s + n - m, suf);
+}
+
+int
+config_is_secret(const char *key)
+{
+	char *up = config_env_name(key);
+	int r;
+
+	r = ends_with(up, "_KEY") || ends_with(up, "_TOKEN") ||
+	    ends_with(up, "_SECRET") || ends_with(up, "_PASSWORD");
+	free(up);
+	return r;
+}
+
+char *
+config_env_name(const char *key)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	if (config_is_env_name(key))
+		return xstrdup(key);
+	buf_adds(&b, "HERMES_");
+	for (p = key; *p; p++)
+		buf_addc(&b, *p == '.' || *p == '-' ? '_' :
+		    toupper((unsigned char)*p));
+	return buf_detach(&b);
+}
+
+char *
+config_mask(const char *val)
+{
+	struct buf b = BUF_INIT;
+	size_t n = strlen(val);
+
+	buf_adds(&b, "****");
+	if (n >= 12)
+		buf_adds(&b, val + n - 4);
+	return buf_detach(&b);
+}
+
+/* ---- parsing ---- */
+
+static void
+items_add(struct config_item **items, size_t *n, const char *k, size_t kn,
+    const char *v)
+{
+	*items = xrealloc(*items, (*n + 1) * sizeof(**items));
+	(*items)[*n].key = xstrndup(k, kn);
+	(*items)[*n].val = xstrdup(v);
+	(*n)++;
+}
+
+static void
+items_free(struct config_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(items[i].key);
+		free(items[i].val);
+	}
+	free(items);
+}
+
+/* Parse a double-quoted value starting after the quote; end is set past
+ * the closing quote.  Returns 0 or -1 when unterminated. */
+static int
+unquote_double(const char *p, const char **end, struct buf *out)
+{
+	for (; *p && *p != '"'; p++) {
+		if (*p != '\\') {
+			buf_addc(out, *p);
+			continue;
+		}
+		switch (*++p) {
+		case 'n': buf_addc(out, '\n'); break;
+		case 't': buf_addc(out, '\t'); break;
+		case 'r': buf_addc(out, '\r'); break;
+		case '"': buf_addc(out, '"'); break;
+		case '\\': buf_addc(out, '\\'); break;
+		case '\0': return -1;
+		default: buf_addc(out, '\\'); buf_addc(out, *p); break;
+		}
+	}
+	if (*p != '"')
+		return -1;
+	*end = p + 1;
+	return 0;
+}
+
+static const char *
+skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static void
+rtrim_len(const char *s, size_t *n)
+{
+	while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t' ||
+	    s[*n - 1] == '\r'))
+		(*n)--;
+}
+
+/* Split text into lines; call fn for each with its 1-based number. */
+static int
+each_line(const char *text, int (*fn)(const char *line, int no, void *ctx),
+    void *ctx)
+{
+	struct buf line = BUF_INIT;
+	const char *p = text, *nl;
+	int no = 0, rc = 0;
+
+	while (*p && rc == 0) {
+		nl = strchr(p, '\n');
+		buf_reset(&line);
+		buf_add(&line, p, nl ? (size_t)(nl - p) : strlen(p));
+		rc = fn(buf_str(&line), ++no, ctx);
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	buf_release(&line);
+	return rc;
+}
+
+struct parse_ctx {
+	const char *name;
+	struct config_item **items;
+	size_t *n;
+	struct buf *err;
+	int dotenv;
+};
+
+static int
+parse_config_line(const char *line, int no, void *vctx)
+{
+	struct parse_ctx *c = vctx;
+	struct buf val = BUF_INIT;
+	const char *p = skip_ws(line), *eq, *end;
+	size_t kn, vn;
+	char *key;
+	int rc = 0;
+
+	if (!utf8_valid(line, strlen(line), NULL))
+		return hm_fail(c->err, HM_EINVAL, "%s:%d: not valid UTF-8",
+		    c->name, no);
+	if (!*p || *p == '#' || *p == '\r')
+		return 0;
+	eq = strchr(p, '=');
+	if (!eq)
+		return hm_fail(c->err, HM_EINVAL, "%s:%d: expected "
+		    "'key = value'", c->name, no);
+	kn = (size_t)(eq - p);
+	rtrim_len(p, &kn);
+	key = xstrndup(p, kn);
+	if (!valid_file_key(key)) {
+		rc = hm_fail(c->err, HM_EINVAL, "%s:%d: invalid key '%s'",
+		    c->name, no, key);
+		goto out;
+	}
+	p = skip_ws(eq + 1);
+	if (*p == '"') {
+		if (unquote_double(p + 1, &end, &val) < 0 ||
+		    *skip_ws(end) != '\0') {
+			rc = hm_fail(c->err, HM_EINVAL, "%s:%d: unterminated "
+			    "quoted value", c->name, no);
+			goto out;
+		}
+	} else {
+		vn = strlen(p);
+		rtrim_len(p, &vn);
+		buf_add(&val, p, vn);
+	}
+	items_add(c->items, c->n, key, strlen(key), buf_str(&val));
+out:
+	free(key);
+	buf_release(&val);
+	return rc;
+}
+
+static int
+parse_dotenv_line(const char *line, int no, void *vctx)
+{
+	struct parse_ctx *c = vctx;
+	struct buf val = BUF_INIT;
+	const char *p = skip_ws(line), *k, *end, *q;
+	size_t vn;
+	int rc = 0;
+
+	if (!utf8_valid(line, strlen(line), NULL))
+		return hm_fail(c->err, HM_EINVAL, "%s:%d: not valid UTF-8",
+		    c->name, no);
+	if (!*p || *p == '#' || *p == '\r')
+		return 0;
+	if (!strncmp(p, "export ", 7))
+		p = skip_ws(p + 7);
+	k = p;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-')
+		p++;
+	end = p;
+	p = skip_ws(p);
+	if (end == k || *p != '=')
+		return hm_fail(c->err, HM_EINVAL, "%s:%d: expected "
+		    "'KEY=VALUE'", c->name, no);
+	p = skip_ws(p + 1);
+	if (*p == '"' || *p == '\'') {
+		if (*p == '"') {
+			if (unquote_double(p + 1, &q, &val) < 0)
+				q = NULL;
+		} else {
+			q = strchr(p + 1, '\'');
+			if (q) {
+				buf_add(&val, p + 1, (size_t)(q - p - 1));
+				q++;
+			}
+		}
+		if (q) {
+			q = skip_ws(q);
+			if (*q && *q != '#' && *q != '\r')
+				q = NULL;
+		}
+		if (!q) {
+			rc = hm_fail(c->err, HM_EINVAL, "%s:%d: unterminated "
+			    "quoted value", c->name, no);
+			goto out;
+		}
+	} else {
+		q = p;
+		while (*q && !((*q == '#') && q > p &&
+		    (q[-1] == ' ' || q[-1] == '\t')))
+			q++;
+		vn = (size_t)(q - p);
+		rtrim_len(p, &vn);
+		buf_add(&val, p, vn);
+	}
+	items_add(c->items, c->n, k, (size_t)(end - k), buf_str(&val));
+out:
+	buf_release(&val);
+	return rc;
+}
+
+int
+config_parse(const char *text, const char *name, struct config_item **items,
+    size_t *n, struct buf *err)
+{
+	struct parse_ctx c = { name, items, n, err, 0 };
+
+	return each_line(text, parse_config_line, &c);
+}
+
+int
+dotenv_parse(const char *text, const char *name, struct config_item **items,
+    size_t *n, struct buf *err)
+{
+	struct parse_ctx c = { name, items, n, err, 1 };
+
+	return each_line(text, parse_dotenv_line, &c);
+}
+
+static int
+load_one(const char *rel, int dotenv, struct config_item **items, size_t *n,
+    struct buf *err)
+{
+	char *path = hm_path(rel);
+	struct buf text = BUF_INIT;
+	int rc = 0;
+
+	if (buf_read_file(&text, path) < 0) {
+		if (errno != ENOENT)
+			rc = hm_fail(err, HM_EIO, "cannot read '%s': %s", path,
+			    strerror(errno));
+	} else if (dotenv) {
+		rc = dotenv_parse(buf_str(&text), path, items, n, err);
+	} else {
+		rc = config_parse(buf_str(&text), path, items, n, err);
+	}
+	if (rc == -HM_EINVAL)
+		rc = -HM_EFAIL;	/* a broken file is not a usage error */
+	buf_release(&text);
+	free(path);
+	return rc;
+}
+
+int
+config_load(struct config *c, struct buf *err)
+{
+	int rc;
+
+	rc = load_one("config", 0, &c->file, &c->nfile, err);
+	if (rc == 0)
+		rc = load_one(".env", 1, &c->dotenv, &c->ndotenv, err);
+	return rc;
+}
+
+void
+config_release(struct config *c)
+{
+	items_free(c->file, c->nfile);
+	items_free(c->dotenv, c->ndotenv);
+	items_free(c->flags, c->nflags);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+config_set_flag(struct config *c, const char *key, const char *val)
+{
+	items_add(&c->flags, &c->nflags, key, strlen(key), val);
+}
+
+static const char *
+items_last(const struct config_item *items, size_t n, const char *key)
+{
+	while (n-- > 0)
+		if (!strcmp(items[n].key, key))
+			return items[n].val;
+	return NULL;
+}
+
+const char *
+config_get(const struct config *c, const char *key,
+    enum config_origin *origin)
+{
+	const struct config_key *k;
+	enum config_origin o = CONFIG_NONE;
+	const char *v;
+	char *env = config_env_name(key);
+
+	if ((v = items_last(c->flags, c->nflags, key)))
+		o = CONFIG_FLAG;
+	else if ((v = getenv(env)) && *v)
+		o = CONFIG_ENV;
+	else if ((v = items_last(c->dotenv, c->ndotenv, env)) && *v)
+		o = CONFIG_DOTENV;
+	else if (!config_is_env_name(key) &&
+	    (v = items_last(c->file, c->nfile, key)))
+		o = CONFIG_FILE;
+	else if ((k = config_key_find(key)) && (v = k->def))
+		o = CONFIG_DEFAULT;
+	else
+		v = NULL;
+	free(env);
+	if (origin)
+		*origin = o;
+	return v;
+}
+
+const char *
+config_origin_name(enum config_origin o)
+{
+	static const char *const names[] = { "unset", "default", "config",
+		".env", "env", "flag" };
+
+	return names[o];
+}
+
+int
+config_check_value(const char *key, const char *val, struct buf *err)
+{
+	const struct config_key *k = config_key_find(key);
+	const char *c, *bar;
+	long l;
+	double d;
+	char *end;
+	size_t n;
+
+	if (!utf8_valid(val, strlen(val), NULL))
+		return hm_fail(err, HM_EINVAL, "value for '%s' is not valid "
+		    "UTF-8", key);
+	if (!k)
+		return 0;
+	switch (k->type) {
+	case CONFIG_INT:
+		if (hm_parse_long(val, k->min, k->max, &l) < 0)
+			return hm_fail(err, HM_EINVAL, "invalid value '%s' for "
+			    "'%s': expected an integer from %ld to %ld", val,
+			    key, k->min, k->max);
+		break;
+	case CONFIG_BOOL:
+		if (strcmp(val, "true") && strcmp(val, "false"))
+			return hm_fail(err, HM_EINVAL, "invalid value '%s' for "
+			    "'%s': expected true or false", val, key);
+		break;
+	case CONFIG_FLOAT:
+		errno = 0;
+		d = strtod(val, &end);
+		if (errno || end == val || *end || d < 0)
+			return hm_fail(err, HM_EINVAL, "invalid value '%s' for "
+			    "'%s': expected a number", val, key);
+		break;
+	case CONFIG_ENUM:
+		for (c = k->choices; c && *c; c = bar ? bar + 1 : c + n) {
+			bar = strchr(c, '|');
+			n = bar ? (size_t)(bar - c) : strlen(c);
+			if (strlen(val) == n && !strncmp(val, c, n))
+				return 0;
+		}
+		return hm_fail(err, HM_EINVAL, "invalid value '%s' for '%s': "
+		    "expected one of %s", val, key, k->choices);
+	case CONFIG_STR:
+		break;
+	}
+	return 0;
+}
+
+static int
+get_checked(const struct config *c, const char *key, const char **v,
+    struct buf *err)
+{
+	enum config_origin o;
+	struct buf why = BUF_INIT;
+	int rc;
+
+	*v = config_get(c, key, &o);
+	if (!*v)
+		return -HM_ENOTFOUND;
+	rc = config_check_value(key, *v, &why);
+	if (rc < 0)
+		rc = hm_fail(err, o == CONFIG_FLAG ? HM_EINVAL : HM_EFAIL,
+		    "%s (from %s)", why.s, config_origin_name(o));
+	buf_release(&why);
+	return rc;
+}
+
+int
+config_get_long(const struct config *c, const char *key, long *out,
+    struct buf *err)
+{
+	const char *v;
+	int rc = get_checked(c, key, &v, err);
+
+	if (rc == 0 && hm_parse_long(v, LONG_MIN, LONG_MAX, out) < 0)
+		rc = hm_fail(err, HM_EINVAL, "invalid value '%s' for '%s': "
+		    "expected an integer", v, key);
+	return rc;
+}
+
+int
+config_get_bool(const struct config *c, const char *key, int *out,
+    struct buf *err)
+{
+	const char *v;
+	int rc = get_checked(c, key, &v, err);
+
+	if (rc == 0)
+		*out = !strcmp(v, "true") || !strcmp(v, "1") ||
+		    !strcmp(v, "yes");
+	return rc;
+}
+
+/* ---- writing ---- */
+
+static int
+needs_quotes(const char *v)
+{
+	size_t n = strlen(v);
+	const char *p;
+
+	if (n == 0)
+		return 0;
+	if (v[0] == ' ' || v[0] == '\t' || v[0] == '"' || v[n - 1] == ' ' ||
+	    v[n - 1] == '\t')
+		return 1;
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return 1;
+	return 0;
+}
+
+static void
+add_quoted(struct buf *b, const char *v)
+{
+	buf_addc(b, '"');
+	for (; *v; v++) {
+		switch (*v) {
+		case '\n': buf_adds(b, "\\n"); break;
+		case '\t': buf_adds(b, "\\t"); break;
+		case '\r': buf_adds(b, "\\r"); break;
+		case '"': buf_adds(b, "\\\""); break;
+		case '\\': buf_adds(b, "\\\\"); break;
+		default: buf_addc(b, *v);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+static void
+format_line(struct buf *b, const char *key, const char *val, int dotenv)
+{
+	const char *p;
+	int plain = 1;
+
+	if (!dotenv) {
+		buf_addf(b, "%s = ", key);
+		if (needs_quotes(val))
+			add_quoted(b, val);
+		else
+			buf_adds(b, val);
+		buf_addc(b, '\n');
+		return;
+	}
+	buf_addf(b, "%s=", key);
+	for (p = val; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_./:@+,=", *p))
+			plain = 0;
+	if (plain && *val)
+		buf_adds(b, val);
+	else if (!strchr(val, '\'') && !strchr(val, '\n'))
+		buf_addf(b, "'%s'", val);
+	else
+		add_quoted(b, val);
+	buf_addc(b, '\n');
+}
+
+struct rewrite_ctx {
+	const char *key;
+	const char *val;
+	int dotenv;
+	int found;
+	struct buf out;
+};
+
+static int
+rewrite_line(const char *line, int no, void *vctx)
+{
+	struct rewrite_ctx *c = vctx;
+	struct config_item *it = NULL;
+	struct buf junk = BUF_INIT;
+	size_t n = 0;
+	int match;
+
+	(void)no;
+	if (c->dotenv)
+		dotenv_parse(line, "", &it, &n, &junk);
+	else
+		config_parse(line, "", &it, &n, &junk);
+	match = n == 1 && !strcmp(it[0].key, c->key);
+	items_free(it, n);
+	buf_release(&junk);
+	if (!match) {
+		buf_adds(&c->out, line);
+		buf_addc(&c->out, '\n');
+		return 0;
+	}
+	if (!c->found && c->val)
+		format_line(&c->out, c->key, c->val, c->dotenv);
+	c->found = 1;
+	return 0;
+}
+
+int
+config_write(const char *key, const char *val, struct buf *err)
+{
+	int dotenv = config_is_env_name(key);
+	const char *rel = dotenv ? ".env" : "config";
+	char *path = hm_path(rel), *lockpath = lock_sidecar(path);
+	struct rewrite_ctx c = { key, val, dotenv, 0, BUF_INIT };
+	struct buf text = BUF_INIT;
+	int fd, rc = 0;
+
+	if (!dotenv && !valid_file_key(key)) {
+		rc = hm_fail(err, HM_EINVAL, "invalid key '%s'", key);
+		goto out;
+	}
+	if (val && (rc = config_check_value(key, val, err)) < 0)
+		goto out;
+	fd = lock_take(lockpath, LOCK_EX, err);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	if (buf_read_file(&text, path) < 0 && errno != ENOENT) {
+		rc = hm_fail(err, HM_EIO, "cannot read '%s': %s", path,
+		    strerror(errno));
+		goto unlock;
+	}
+	each_line(buf_str(&text), rewrite_line, &c);
+	if (!c.found && !val) {
+		rc = hm_fail(err, HM_ENOTFOUND, "'%s' is not set in '%s'", key,
+		    path);
+		goto unlock;
+	}
+	if (!c.found)
+		format_line(&c.out, key, val, dotenv);
+	rc = atomic_write(path, buf_str(&c.out), c.out.len,
+	    dotenv ? 0600 : 0644, err);
+unlock:
+	lock_release(fd);
+out:
+	buf_release(&c.out);
+	buf_release(&text);
+	free(lockpath);
+	free(path);
+	return rc;
+}

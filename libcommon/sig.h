@@ -1,0 +1,24 @@
+/*
+ * sig.h: signals.  Handlers only set a flag or unlink the one registered
+ * temp file and re-raise (async-signal-safe).
+ *
+ * sig_cleanup_on_exit(): SIGINT/SIGTERM/SIGHUP unlink the temp file that
+ * atomic_write has registered, then kill us with the same signal.  Every
+ * command gets this from hm_init.
+ * sig_catch_interrupt(): SIGINT and SIGTERM only set sig_interrupted; the
+ * loop checks it, saves its work and exits 130 (hermes-ask, daemons).
+ * sig_tempfile(path) registers (NULL clears) the temp file; the path is
+ * copied into a static array so the handler never touches the heap.
+ */
+#ifndef HM_SIG_H
+#define HM_SIG_H
+
+#include <signal.h>
+
+extern volatile sig_atomic_t sig_interrupted;
+
+void sig_cleanup_on_exit(void);
+void sig_catch_interrupt(void);
+void sig_tempfile(const char *path);
+
+#endif
