@@ -109,24 +109,19 @@ valid_file_key(const char *k)
 	return 1;
 }
 
-static int
-ends_with(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n >= m && !strcmp(s + n - m, suf);
-}
-
 int
 config_is_secret(const char *key)
 {
-	char *up = config_env_name(key);
-	int r;
+	static const char *const sufs[] = { "_key", "_token", "_secret",
+		"_password" };
+	size_t i, n = strlen(key), m;
 
-	r = ends_with(up, "_KEY") || ends_with(up, "_TOKEN") ||
-	    ends_with(up, "_SECRET") || ends_with(up, "_PASSWORD");
-	free(up);
-	return r;
+	for (i = 0; i < HM_ARRAY_SIZE(sufs); i++) {
+		m = strlen(sufs[i]);
+		if (n >= m && !strcasecmp(key + n - m, sufs[i]))
+			return 1;
+	}
+	return 0;
 }
 
 char *
@@ -670,10 +665,11 @@ rewrite_line(const char *line, int no, void *vctx)
 int
 config_write(const char *key, const char *val, struct buf *err)
 {
-	int dotenv = config_is_env_name(key);
+	int dotenv = config_is_env_name(key) || config_is_secret(key);
 	const char *rel = dotenv ? ".env" : "config";
 	char *path = hm_path(rel), *lockpath = lock_sidecar(path);
-	struct rewrite_ctx c = { key, val, dotenv, 0, BUF_INIT };
+	char *name = dotenv ? config_env_name(key) : xstrdup(key);
+	struct rewrite_ctx c = { name, val, dotenv, 0, BUF_INIT };
 	struct buf text = BUF_INIT;
 	int fd, rc = 0;
 
@@ -700,7 +696,7 @@ config_write(const char *key, const char *val, struct buf *err)
 		goto unlock;
 	}
 	if (!c.found)
-		format_line(&c.out, key, val, dotenv);
+		format_line(&c.out, name, val, dotenv);
 	rc = atomic_write(path, buf_str(&c.out), c.out.len,
 	    dotenv ? 0600 : 0644, err);
 unlock:
@@ -708,6 +704,7 @@ unlock:
 out:
 	buf_release(&c.out);
 	buf_release(&text);
+	free(name);
 	free(lockpath);
 	free(path);
 	return rc;

@@ -14,9 +14,10 @@
  * underscores (base_url -> HERMES_BASE_URL).  UPPER_CASE keys are
  * environment variables themselves and live in .env.
  *
- * Secrets: a key ending in _KEY, _TOKEN, _SECRET or _PASSWORD.  They are
- * only ever written to .env (0600), and config_mask() is what any listing
- * shows of them.
+ * Secrets: a key ending in _KEY, _TOKEN, _SECRET or _PASSWORD (any case).
+ * They are only ever written to .env (0600), a dotted one under its
+ * environment name (model.api_key -> HERMES_MODEL_API_KEY), and
+ * config_mask() is what any listing shows of them.
  *
  * Writes (config_write) hold flock(.config.lock) or flock(..env.lock)
  * across read-modify-write and replace the file with atomic_write,

@@ -1,0 +1,173 @@
+# lib.sh: the hermes shell-test harness, after git's test-lib.sh API
+# (written anew, ~150 lines).  A test file:
+#
+#	#!/bin/sh
+#	test_description='what this file covers'
+#	. "${0%/*}/lib.sh"
+#	test_expect_success 'title' '
+#		hermes-memory add x &&
+#		hermes-memory list >out && grep -q x out
+#	'
+#	test_done
+#
+# Each file gets a fresh HERMES_HOME=$(mktemp -d), runs in a scratch
+# directory inside it, with bin/ first on PATH and stdin from /dev/null.
+# Bodies run in a subshell with `set -e` off; chain with &&.
+# test_when_finished CMD runs CMD after the current test, pass or fail.
+# Background peers: record their pid with test_bg_pid PID; they are
+# killed at exit.
+
+TEST_ROOT=$(cd "${0%/*}" && pwd)
+case "$TEST_ROOT" in */tests/*) TEST_ROOT=${TEST_ROOT%%/tests/*}/tests ;; esac
+SRC_ROOT=${TEST_ROOT%/tests}
+PATH="$SRC_ROOT/bin:$PATH"
+export PATH
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hermes-test.XXXXXX") || exit 1
+HERMES_HOME="$TEST_TMP/home"
+export HERMES_HOME
+unset HERMES_PROFILE HERMES_PROVIDER HERMES_BASE_URL HERMES_API_KEY \
+	HERMES_MODEL OPENROUTER_API_KEY OPENAI_API_KEY ANTHROPIC_API_KEY \
+	NOUS_API_KEY VISUAL EDITOR
+NO_COLOR=1
+export NO_COLOR
+cd "$TEST_TMP" || exit 1
+exec </dev/null
+
+test_count=0
+test_failed=0
+test_bg_pids=
+test_cleanup_cmds=
+
+test_bg_pid() {
+	test_bg_pids="$test_bg_pids $1"
+}
+
+test_exit_trap() {
+	for p in $test_bg_pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $test_bg_pids; do
+		wait "$p" 2>/dev/null
+	done
+	cd /
+	chmod -R u+w "$TEST_TMP" 2>/dev/null
+	rm -rf "$TEST_TMP"
+}
+trap test_exit_trap EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say() {
+	printf '# %s\n' "$*"
+}
+
+test_when_finished() {
+	test_cleanup_cmds="$1
+$test_cleanup_cmds"
+}
+
+test_run_() {
+	test_cleanup_cmds=
+	(eval "$1") >"$TEST_TMP/.out" 2>&1
+	test_rc_=$?
+	if [ -n "$test_cleanup_cmds" ]; then
+		(eval "$test_cleanup_cmds") >/dev/null 2>&1
+	fi
+	return $test_rc_
+}
+
+test_report_() {
+	# $1 pass/fail, $2 title
+	test_count=$((test_count + 1))
+	if [ "$1" = pass ]; then
+		printf 'ok %d - %s\n' "$test_count" "$2"
+	else
+		test_failed=$((test_failed + 1))
+		printf 'not ok %d - %s\n' "$test_count" "$2"
+		sed 's/^/#	/' "$TEST_TMP/.out"
+	fi
+}
+
+test_expect_success() {
+	if test_run_ "$2"; then
+		test_report_ pass "$1"
+	else
+		test_report_ fail "$1"
+	fi
+}
+
+test_expect_failure_() {
+	if test_run_ "$2"; then
+		test_report_ fail "$1"
+	else
+		test_report_ pass "$1"
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	printf 'ok %d # skip %s (%s)\n' "$test_count" "$1" "$2"
+}
+
+# test_must_fail CMD...: CMD exits non-zero, but not by a signal or 127.
+test_must_fail() {
+	"$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ $rc -gt 128 ] && [ $rc -ne 141 ] || [ $rc -eq 127 ]; then
+		echo "test_must_fail: '$*' died with $rc" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_expect_code N CMD...: CMD exits exactly N.
+test_expect_code() {
+	want=$1
+	shift
+	"$@"
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		echo "test_expect_code: '$*' exited $rc, wanted $want" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_cmp EXPECTED ACTUAL
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# test_line_count OP N FILE  (OP: = -lt -gt -le -ge)
+test_line_count() {
+	n=$(wc -l <"$3" | tr -d ' ')
+	case $1 in
+	=) [ "$n" -eq "$2" ] ;;
+	*) [ "$n" "$1" "$2" ] ;;
+	esac || {
+		echo "test_line_count: $3 has $n lines, wanted $1 $2" >&2
+		cat "$3" >&2
+		return 1
+	}
+}
+
+# test_one_line FILE: stderr-style check that FILE is exactly one line.
+test_one_line() {
+	test_line_count = 1 "$1"
+}
+
+# test_have CMD: is CMD on PATH?
+test_have() {
+	command -v "$1" >/dev/null 2>&1
+}
+
+test_done() {
+	printf '1..%d\n' "$test_count"
+	[ "$test_failed" -eq 0 ]
+	exit $?
+}
