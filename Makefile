@@ -35,7 +35,7 @@ endif
 
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libsqlite3-dev libgit2-dev libinotifytools0-dev sqlite3 mandoc \
-	shellcheck hyperfine python3 perl git
+	shellcheck hyperfine python3 perl git zsh
 
 .PHONY: all deps test check bench install uninstall clean
 .SUFFIXES:
@@ -101,7 +101,7 @@ install: all
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 completions/hermes.bash $(DESTDIR)$(BASHCOMPDIR)/hermes
-	for c in $(CMDS:bin/%=%); do \
+	for c in $(filter-out hermes,$(CMDS:bin/%=%)); do \
 		ln -sf hermes $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 	install -m 0644 completions/_hermes $(DESTDIR)$(ZSHCOMPDIR)/_hermes
 

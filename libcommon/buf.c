@@ -95,7 +95,8 @@ buf_reset(struct buf *b)
 void
 buf_rtrim(struct buf *b)
 {
-	while (b->len && strchr(" \t\r\n", b->s[b->len - 1]))
+	while (b->len && b->s[b->len - 1] && strchr(" \t\r\n",
+	    b->s[b->len - 1]))
 		b->len--;
 	if (b->s)
 		b->s[b->len] = '\0';

@@ -274,8 +274,10 @@ parse_config_line(const char *line, int no, void *vctx)
 	}
 	p = skip_ws(eq + 1);
 	if (*p == '"') {
-		if (unquote_double(p + 1, &end, &val) < 0 ||
-		    *skip_ws(end) != '\0') {
+		end = NULL;
+		if (unquote_double(p + 1, &end, &val) == 0)
+			end = skip_ws(end);
+		if (!end || (*end != '\0' && strcmp(end, "\r"))) {
 			rc = hm_fail(c->err, HM_EINVAL, "%s:%d: unterminated "
 			    "quoted value", c->name, no);
 			goto out;
@@ -384,6 +386,8 @@ load_one(const char *rel, int dotenv, struct config_item **items, size_t *n,
 		if (errno != ENOENT)
 			rc = hm_fail(err, HM_EIO, "cannot read '%s': %s", path,
 			    strerror(errno));
+	} else if (strlen(buf_str(&text)) != text.len) {
+		rc = hm_fail(err, HM_EFAIL, "'%s' holds a NUL byte", path);
 	} else if (dotenv) {
 		rc = dotenv_parse(buf_str(&text), path, items, n, err);
 	} else {
@@ -673,7 +677,7 @@ config_write(const char *key, const char *val, struct buf *err)
 	struct buf text = BUF_INIT;
 	int fd, rc = 0;
 
-	if (!dotenv && !valid_file_key(key)) {
+	if (!config_is_env_name(key) && !valid_file_key(key)) {
 		rc = hm_fail(err, HM_EINVAL, "invalid key '%s'", key);
 		goto out;
 	}
@@ -687,6 +691,11 @@ config_write(const char *key, const char *val, struct buf *err)
 	if (buf_read_file(&text, path) < 0 && errno != ENOENT) {
 		rc = hm_fail(err, HM_EIO, "cannot read '%s': %s", path,
 		    strerror(errno));
+		goto unlock;
+	}
+	if (strlen(buf_str(&text)) != text.len) {
+		rc = hm_fail(err, HM_EFAIL, "'%s' holds a NUL byte; fix it "
+		    "by hand first", path);
 		goto unlock;
 	}
 	each_line(buf_str(&text), rewrite_line, &c);

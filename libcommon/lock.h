@@ -11,8 +11,9 @@
  *   fd (O_CLOEXEC, so children do not inherit the lock), -HM_ECONFLICT when
  *   LOCK_NB and someone holds it, or -HM_EIO.
  * lock_release(fd): unlocks and closes; fd < 0 is ignored.
- * lock_held(lockpath): 1 when some process holds it, 0 when not (or the
- *   file does not exist), -1 on error.
+ * lock_held(lockpath): 1 when some process holds it exclusively (a
+ *   shared lock cannot be taken), 0 when not (or the file does not exist),
+ *   -1 on error.
  * lock_sidecar(path): "DIR/.NAME.lock", malloc'd.
  */
 #ifndef HM_LOCK_H

@@ -62,11 +62,11 @@ is_sep_line(const char *s, size_t n)
 static char *
 trimmed(const char *s, size_t n)
 {
-	while (n && strchr(" \t\r\n", *s)) {
+	while (n && *s && strchr(" \t\r\n", *s)) {
 		s++;
 		n--;
 	}
-	while (n && strchr(" \t\r\n", s[n - 1]))
+	while (n && s[n - 1] && strchr(" \t\r\n", s[n - 1]))
 		n--;
 	return xstrndup(s, n);
 }
@@ -120,7 +120,13 @@ memory_load(struct memory *m, struct buf *err)
 			return rc;
 		}
 	}
-	rc = memory_parse(m, buf_str(&text), err);
+	if (strlen(buf_str(&text)) != text.len)
+		rc = hm_fail(err, HM_EINVAL, "'%s' holds a NUL byte (byte %zu)",
+		    m->path, strlen(buf_str(&text)));
+	else
+		rc = memory_parse(m, buf_str(&text), err);
+	if (rc == -HM_EINVAL)
+		rc = -HM_EFAIL;	/* a bad stored file is not a usage error */
 	buf_release(&text);
 	return rc;
 }

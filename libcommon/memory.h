@@ -16,6 +16,9 @@
  *
  * Entries are trimmed of surrounding white space and must be non-empty,
  * valid UTF-8 without NUL, and hold no line that is only "§".
+ * A stored file that is not valid UTF-8 or holds a NUL makes memory_load
+ * (and so every change) fail with -HM_EFAIL, touching nothing; the text
+ * given to memory_parse directly (an edit) fails with -HM_EINVAL.
  * After any call, m->entries is the state the call saw or wrote.
  */
 #ifndef HM_MEMORY_H

@@ -47,7 +47,7 @@ for c in $cmds; do
 			long_opts $c | sort -u >opts &&
 			test -s opts &&
 			while read -r o; do
-				grep -q \"Fl \$o\" '$SRC_ROOT/man/$c.1' ||
+				grep -q \"Fl \${o#-}\" '$SRC_ROOT/man/$c.1' ||
 				{ echo \"man/$c.1 lacks \$o\"; exit 1; }
 			done <opts
 		"

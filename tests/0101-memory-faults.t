@@ -134,6 +134,16 @@ else
 	fi
 fi
 
+test_expect_success 'a stored file that is not UTF-8: exit 1, left alone' '
+	printf "good\n\302\247\nbad \377 byte\n" >"$TEST_TMP/corrupt" &&
+	cp "$TEST_TMP/corrupt" "$M" &&
+	test_expect_code 1 hermes-memory list 2>err &&
+	test_one_line err && grep -q "not valid UTF-8 (byte 12)" err &&
+	test_expect_code 1 hermes-memory add "more" 2>err &&
+	test_cmp "$TEST_TMP/corrupt" "$M" &&
+	cp "$TEST_TMP/golden" "$M"
+'
+
 test_expect_success 'stdout on a full device: exit 1, one line' '
 	test_expect_code 1 hermes-memory list >/dev/full 2>err &&
 	test_one_line err && grep -q "No space left on device" err

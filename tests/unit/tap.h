@@ -6,6 +6,7 @@
 #ifndef HM_TAP_H
 #define HM_TAP_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
