@@ -319,7 +319,7 @@ main(int argc, char **argv)
 	static const struct cli_cmd cmd = {
 		"hermes-config",
 		"Get, set and list hermes configuration.",
-		global_opts, verbs, on_opt, NULL
+		global_opts, verbs, on_opt, NULL, NULL, NULL
 	};
 
 	hm_init(argc, argv, 0);

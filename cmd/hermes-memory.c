@@ -336,7 +336,7 @@ main(int argc, char **argv)
 		"hermes-memory",
 		"Read and edit the agent's memory: MEMORY.md, or USER.md "
 		    "with -u.",
-		global_opts, verbs, on_global, NULL
+		global_opts, verbs, on_global, NULL, NULL, NULL
 	};
 
 	hm_init(argc, argv, 0);

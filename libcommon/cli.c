@@ -92,7 +92,8 @@ cli_usage(FILE *fp)
 		return;
 	if (cur_verb) {
 		v = cur_verb;
-		buf_addf(&b, "usage: %s %s", c->name, v->name);
+		buf_addf(&b, "usage: %s%s%s", c->name, *v->name ? " " : "",
+		    v->name);
 		short_synopsis(&b, v->opts);
 		if (v->args && *v->args)
 			buf_addf(&b, " %s", v->args);
@@ -101,7 +102,7 @@ cli_usage(FILE *fp)
 			fprintf(fp, "\noptions:\n");
 			print_opts(fp, v->opts);
 		}
-		if (c->opts && c->opts->lng) {
+		if (c->opts && c->opts->lng && !c->run) {
 			fprintf(fp, "\nglobal options:\n");
 			print_opts(fp, c->opts);
 		}
@@ -137,7 +138,8 @@ usage_short(FILE *fp)
 		return;
 	buf_addf(&b, "usage: %s", c->name);
 	if (cur_verb) {
-		buf_addf(&b, " %s", cur_verb->name);
+		buf_addf(&b, "%s%s", *cur_verb->name ? " " : "",
+		    cur_verb->name);
 		short_synopsis(&b, cur_verb->opts);
 		if (cur_verb->args && *cur_verb->args)
 			buf_addf(&b, " %s", cur_verb->args);
@@ -147,7 +149,8 @@ usage_short(FILE *fp)
 		    " VERB [ARGS]");
 	}
 	fprintf(fp, "%s\nTry '%s%s%s --help' for more.\n", b.s, c->name,
-	    cur_verb ? " " : "", cur_verb ? cur_verb->name : "");
+	    cur_verb && *cur_verb->name ? " " : "",
+	    cur_verb ? cur_verb->name : "");
 	buf_release(&b);
 }
 
@@ -214,6 +217,30 @@ missing_value(char **argv, int ind, int opt)
 	    ind > 0 ? argv[ind - 1] : "?");
 }
 
+/* A verbless command: its options are the one verb's options. */
+static int
+run_plain(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static struct cli_verb v;
+
+	v.name = "";
+	v.fn = cmd->run;
+	v.args = cmd->args;
+	v.help = cmd->summary;
+	v.opts = cmd->opts;
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("%s %s\n", cmd->name, HM_VERSION);
+		return HM_EXIT_OK;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--complete")) {
+		complete_opts(cmd->opts);
+		printf("--help\n--version\n");
+		return HM_EXIT_OK;
+	}
+	cur_verb = &v;
+	return cmd->run(argc, argv);
+}
+
 int
 cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
@@ -232,6 +259,8 @@ cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 
 	cur_cmd = cmd;
 	cur_verb = NULL;
+	if (cmd->run)
+		return run_plain(cmd, argc, argv);
 	build(tabs, 2, 1, lo, so);
 	opterr = 0;
 	optind = 0;

@@ -58,6 +58,11 @@ struct cli_cmd {
 	const struct cli_verb *verbs;
 	int (*on_global)(int c, const char *arg);	/* 0 or exit code */
 	const char *default_verb;	/* run when no verb is given */
+	/* A command without verbs (hermes-ask): verbs is NULL, run gets
+	 * the whole argv and parses opts with cli_parse; args is its
+	 * operand synopsis. */
+	int (*run)(int argc, char **argv);
+	const char *args;
 };
 
 struct cli_state {

@@ -1,0 +1,345 @@
+/*
+ * agent.c: the loop; see agent.h.  The per-step work outside the model
+ * call is a few file reads (the prompt), one SQLite transaction per
+ * message and the tool itself: microseconds next to the network.
+ */
+#include <cjson/cJSON.h>
+
+#include "common.h"
+#include "agent.h"
+#include "session.h"
+#include "sig.h"
+
+void
+agent_init(struct agent *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->max_turns = 20;
+	a->nudge_after = 5;
+	a->threshold = 0.5;
+	a->line_start = 1;
+}
+
+void
+agent_release(struct agent *a)
+{
+	conv_release(&a->conv);
+	free(a->text);
+	a->text = NULL;
+}
+
+int
+agent_store(struct agent *a, const struct message *m)
+{
+	struct buf err = BUF_INIT;
+	int rc = 0;
+
+	if (!a->sdb || !a->session_id)
+		return 0;
+	rc = session_append(a->sdb, a->session_id, m, &err);
+	if (rc < 0 && !a->store_failed) {
+		hm_warn("cannot store the session: %s", buf_str(&err));
+		a->store_failed = 1;
+	}
+	buf_release(&err);
+	return rc;
+}
+
+int
+agent_system(struct agent *a, struct buf *err)
+{
+	struct buf p = BUF_INIT;
+	struct message *m;
+	int rc;
+
+	rc = prompt_build(&a->popts, &p, err);
+	if (rc < 0) {
+		buf_release(&p);
+		return rc;
+	}
+	if (a->conv.n == 0 || a->conv.m[0].role != MSG_SYSTEM) {
+		/* append an empty slot, then shift everything up by one */
+		m = conv_add(&a->conv, MSG_SYSTEM, NULL);
+		memmove(a->conv.m + 1, a->conv.m,
+		    (a->conv.n - 1) * sizeof(*a->conv.m));
+		memset(&a->conv.m[0], 0, sizeof(*m));
+		a->conv.m[0].role = MSG_SYSTEM;
+	}
+	free(a->conv.m[0].content);
+	a->conv.m[0].content = buf_detach(&p);
+	return 0;
+}
+
+static void
+on_text(const char *s, size_t n, void *ctx)
+{
+	struct agent *a = ctx;
+
+	fwrite(s, 1, n, stdout);
+	fflush(stdout);
+	a->line_start = s[n - 1] == '\n';
+}
+
+/* Move msg into the conversation; msg is empty afterwards. */
+static struct message *
+take(struct agent *a, struct message *msg)
+{
+	struct message *m = conv_add(&a->conv, msg->role, NULL);
+
+	*m = *msg;
+	memset(msg, 0, sizeof(*msg));
+	return m;
+}
+
+static void
+add_usage(struct usage *to, const struct usage *u)
+{
+	to->input += u->input;
+	to->output += u->output;
+	to->cached += u->cached;
+}
+
+static int
+call_model(struct agent *a, struct toolreg *tools, int stream,
+    struct message *out, struct buf *err)
+{
+	struct provider_call call;
+	int rc;
+
+	if ((rc = agent_system(a, err)) < 0)
+		return rc;
+	memset(&call, 0, sizeof(call));
+	call.conv = &a->conv;
+	call.tools = tools && tools->n ? toolreg_schemas(tools) : NULL;
+	call.schema = a->schema;
+	if (stream) {
+		call.on_text = on_text;
+		call.ctx = a;
+	}
+	memset(out, 0, sizeof(*out));
+	rc = provider_chat(a->prov, &call, out, err);
+	if (rc == 0) {
+		a->turns++;
+		add_usage(&a->usage, &out->usage);
+		a->last_input = out->usage.input;
+	}
+	return rc;
+}
+
+static void
+show_call(const struct tool_call *c)
+{
+	size_t n = strlen(c->args);
+
+	fprintf(stderr, "-> %s %.*s%s\n", c->name, n > 100 ? 100 : (int)n,
+	    c->args, n > 100 ? "..." : "");
+}
+
+/* Run the tool calls of the last message; 1 when interrupted. */
+static int
+run_calls(struct agent *a, struct toolreg *tools, long *count)
+{
+	struct buf out = BUF_INIT;
+	size_t i, idx = a->conv.n - 1, ncalls = a->conv.m[idx].ncalls;
+	struct message *m;
+	int stopped = 0;
+
+	for (i = 0; i < ncalls; i++) {
+		const struct tool_call *c = &a->conv.m[idx].calls[i];
+		char *id = xstrdup(c->id), *name = xstrdup(c->name);
+
+		if (sig_interrupted)
+			stopped = 1;
+		if (stopped) {
+			buf_reset(&out);
+			buf_adds(&out, "error: interrupted by the user");
+		} else {
+			if (!a->quiet)
+				show_call(c);
+			toolreg_call(tools, &a->env, c->name, c->args, &out);
+			(*count)++;
+			a->tool_calls++;
+		}
+		m = conv_add_tool(&a->conv, id, name, buf_str(&out));
+		agent_store(a, m);
+		free(id);
+		free(name);
+	}
+	buf_release(&out);
+	return stopped || sig_interrupted;
+}
+
+/* ---- compression ---- */
+
+static void
+transcript(const struct conv *c, size_t from, size_t to, struct buf *t)
+{
+	const struct message *m;
+	size_t i, k;
+
+	for (i = from; i < to; i++) {
+		m = &c->m[i];
+		buf_addf(t, "\n[%s%s%s] ", msg_role_name(m->role),
+		    m->tool_name ? " " : "", m->tool_name ? m->tool_name : "");
+		if (m->content)
+			buf_addf(t, "%.2000s", m->content);
+		for (k = 0; k < m->ncalls; k++)
+			buf_addf(t, "\n  call %s %.1000s", m->calls[k].name,
+			    m->calls[k].args);
+	}
+}
+
+static int
+summarise(struct agent *a, size_t from, size_t to, struct buf *sum,
+    struct buf *err)
+{
+	struct conv c = CONV_INIT;
+	struct provider_call call;
+	struct buf t = BUF_INIT;
+	struct message out;
+	int rc;
+
+	conv_add(&c, MSG_SYSTEM, "You compress conversations. Summarise the "
+	    "messages below for the assistant that will continue the work: "
+	    "the goal, decisions, facts learned, files and commands "
+	    "involved, what is done and what remains. Be brief and "
+	    "concrete; no preamble.");
+	buf_adds(&t, "Messages to summarise:");
+	transcript(&a->conv, from, to, &t);
+	conv_add(&c, MSG_USER, t.s);
+	memset(&call, 0, sizeof(call));
+	call.conv = &c;
+	memset(&out, 0, sizeof(out));
+	rc = provider_chat(a->prov, &call, &out, err);
+	if (rc == 0 && (!out.content || !*out.content))
+		rc = hm_fail(err, HM_EFAIL, "empty summary");
+	if (rc == 0) {
+		buf_adds(sum, out.content);
+		add_usage(&a->usage, &out.usage);
+	}
+	message_release(&out);
+	conv_release(&c);
+	buf_release(&t);
+	return rc;
+}
+
+static void
+compress(struct agent *a)
+{
+	static const char note[] = "The context is nearly full: older "
+	    "messages are about to be replaced by a summary. If anything in "
+	    "them must outlive this session, save it now with the memory "
+	    "tool; otherwise reply 'nothing to save'.";
+	struct toolreg mem = TOOLREG_INIT;
+	struct buf err = BUF_INIT, sum = BUF_INIT, text = BUF_INIT;
+	struct message out, *m;
+	size_t head = 2, tail, i, cut, keep = 10;
+	long dummy = 0;
+
+	if (a->prov->context <= 0 || a->last_input <
+	    (long)(a->threshold * (double)a->prov->context) ||
+	    a->conv.n < head + keep + 4)
+		return;
+	a->last_input = 0;
+	/* 1. one turn to save what matters, done by the code */
+	if (a->tools && toolreg_find(a->tools, "memory")) {
+		toolreg_add(&mem, &tool_memory);
+		m = conv_add(&a->conv, MSG_SYSTEM, note);
+		agent_store(a, m);
+		if (call_model(a, &mem, 0, &out, &err) == 0) {
+			m = take(a, &out);
+			agent_store(a, m);
+			if (m->ncalls)
+				run_calls(a, &mem, &dummy);
+		}
+		message_release(&out);
+		toolreg_release(&mem);
+	}
+	/* 2. the tail starts at a message that is not a tool result */
+	tail = a->conv.n > keep ? a->conv.n - keep : head;
+	while (tail > head && a->conv.m[tail].role == MSG_TOOL)
+		tail--;
+	if (tail <= head + 3)
+		goto out;
+	buf_reset(&err);
+	if (summarise(a, head, tail, &sum, &err) < 0) {
+		if (!a->quiet)
+			hm_warn("context compression failed, conversation "
+			    "kept whole: %s", buf_str(&err));
+		goto out;
+	}
+	/* 3. head + summary + tail */
+	cut = tail - head;
+	for (i = head; i < tail; i++)
+		message_release(&a->conv.m[i]);
+	buf_addf(&text, "[CONTEXT COMPACTION] Summary of %zu earlier "
+	    "messages:\n%s", cut, sum.s);
+	memset(&a->conv.m[head], 0, sizeof(a->conv.m[head]));
+	a->conv.m[head].role = MSG_USER;
+	a->conv.m[head].content = buf_detach(&text);
+	memmove(a->conv.m + head + 1, a->conv.m + tail,
+	    (a->conv.n - tail) * sizeof(*a->conv.m));
+	a->conv.n -= cut - 1;
+	if (!a->quiet)
+		hm_warn("context compressed: %zu messages summarised", cut);
+out:
+	buf_release(&err);
+	buf_release(&sum);
+	buf_release(&text);
+}
+
+int
+agent_ask(struct agent *a, const char *prompt, struct buf *err)
+{
+	static const char nudge[] = "You have made many tool calls for this "
+	    "request. Before you finish, save what you learned that will "
+	    "matter later: facts with the memory tool, a reusable procedure "
+	    "as a skill.";
+	struct message out, *m;
+	long turns = 0, calls = 0;
+	int nudged = 0, rc;
+
+	free(a->text);
+	a->text = NULL;
+	m = conv_add(&a->conv, MSG_USER, prompt);
+	agent_store(a, m);
+	for (;;) {
+		if (sig_interrupted)
+			return AGENT_INTERRUPTED;
+		if (turns >= a->max_turns)
+			return AGENT_BUDGET;
+		compress(a);
+		rc = call_model(a, a->tools, a->stream, &out, err);
+		if (a->prov->interrupted || sig_interrupted) {
+			message_release(&out);
+			return AGENT_INTERRUPTED;
+		}
+		if (rc < 0) {
+			message_release(&out);
+			return rc;
+		}
+		turns++;
+		m = take(a, &out);
+		agent_store(a, m);
+		if (!m->ncalls) {
+			a->text = xstrdup(m->content ? m->content : "");
+			if (a->stream && !a->line_start) {
+				putchar('\n');
+				a->line_start = 1;
+			}
+			return 0;
+		}
+		if (a->stream && !a->line_start) {
+			putchar('\n');
+			fflush(stdout);
+			a->line_start = 1;
+		}
+		if (run_calls(a, a->tools, &calls))
+			return AGENT_INTERRUPTED;
+		if (!nudged && calls >= a->nudge_after) {
+			m = conv_add(&a->conv, MSG_SYSTEM, nudge);
+			agent_store(a, m);
+			nudged = 1;
+		}
+	}
+}

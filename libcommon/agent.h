@@ -1,0 +1,64 @@
+/*
+ * agent.h: the agent loop, shared by every caller through hermes-ask.
+ *
+ * agent_ask adds the user's prompt and loops: rebuild the system prompt
+ * (so memory written a moment ago is seen), compress the context when the
+ * last call used more than threshold x the context window, call the
+ * model (text streams to stdout when a->stream), store the answer, run
+ * every tool call of it in order and feed the results back, until the
+ * model answers without tool calls.  Every message is stored in the
+ * session as it happens (when a->sdb is set), so a crash or SIGINT loses
+ * at most the answer being streamed.  After nudge_after tool calls in one
+ * prompt, one system note asks the model to save what it learned.
+ *
+ * Returns 0 with the answer in a->text, AGENT_BUDGET when max_turns model
+ * calls did not finish it, AGENT_INTERRUPTED on SIGINT/SIGTERM, or
+ * -HM_EFAIL when the provider failed (err says why).
+ */
+#ifndef HM_AGENT_H
+#define HM_AGENT_H
+
+#include <cjson/cJSON.h>
+
+#include "conv.h"
+#include "prompt.h"
+#include "provider.h"
+#include "toolreg.h"
+
+struct session_db;
+
+#define AGENT_BUDGET 1
+#define AGENT_INTERRUPTED 2
+
+struct agent {
+	struct provider *prov;
+	struct toolreg *tools;
+	struct tool_env env;
+	struct session_db *sdb;		/* NULL: store nothing */
+	const char *session_id;
+	struct conv conv;		/* m[0]: the system prompt */
+	struct prompt_opts popts;
+	long max_turns;			/* model calls per prompt */
+	long nudge_after;
+	double threshold;		/* compression, share of context */
+	int quiet;			/* no tool lines on stderr */
+	int stream;			/* print text deltas to stdout */
+	const cJSON *schema;
+	/* results */
+	long turns;
+	long tool_calls;
+	struct usage usage;
+	char *text;
+	long last_input;
+	int line_start;			/* stdout is at a line start */
+	int store_failed;
+};
+
+void agent_init(struct agent *a);
+void agent_release(struct agent *a);
+int agent_ask(struct agent *a, const char *prompt, struct buf *err);
+int agent_store(struct agent *a, const struct message *m);
+/* Rebuild the system prompt into conv.m[0] (adding it if missing). */
+int agent_system(struct agent *a, struct buf *err);
+
+#endif

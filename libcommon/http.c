@@ -1,0 +1,142 @@
+/*
+ * http.c: libcurl easy handles, one per request.  SIGPIPE is ignored by
+ * the callers that hold sockets (hm_init HM_SOCKETS), and CURLOPT_NOSIGNAL
+ * keeps libcurl's resolver off signals.  SIGINT is noticed by the
+ * progress callback through sig_interrupted.
+ */
+#include <curl/curl.h>
+#include <ctype.h>
+
+#include "common.h"
+#include "http.h"
+#include "sig.h"
+
+struct xfer {
+	const struct http_req *req;
+	struct http_resp *resp;
+	CURL *curl;
+	int aborted;
+};
+
+static size_t
+on_write(char *p, size_t size, size_t nmemb, void *vx)
+{
+	struct xfer *x = vx;
+	size_t n = size * nmemb;
+	long status = 0;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (x->req->on_data && status >= 200 && status < 300) {
+		if (x->req->on_data(p, n, x->req->ctx)) {
+			x->aborted = 1;
+			return 0;
+		}
+		return n;
+	}
+	buf_add(&x->resp->body, p, n);
+	return n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *vx)
+{
+	struct xfer *x = vx;
+	size_t n = size * nmemb;
+	char *end;
+	double v;
+
+	if (n > 12 && !strncasecmp(p, "retry-after:", 12)) {
+		p += 12;
+		while (*p == ' ')
+			p++;
+		v = strtod(p, &end);
+		if (end != p && v >= 0)
+			x->resp->retry_after = v;
+	}
+	return n;
+}
+
+static int
+on_progress(void *vx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	struct xfer *x = vx;
+
+	(void)a, (void)b, (void)c, (void)d;
+	if (sig_interrupted) {
+		x->resp->interrupted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+http_request(const struct http_req *req, struct http_resp *resp,
+    struct buf *err)
+{
+	static int inited;
+	struct curl_slist *hdrs = NULL;
+	const char *const *h;
+	struct xfer x;
+	CURLcode cc;
+	int rc = 0;
+
+	if (!inited) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		inited = 1;
+	}
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	memset(&x, 0, sizeof(x));
+	x.req = req;
+	x.resp = resp;
+	x.curl = curl_easy_init();
+	if (!x.curl)
+		return hm_fail(err, HM_EIO, "cannot start libcurl");
+	for (h = req->headers; h && *h; h++)
+		hdrs = curl_slist_append(hdrs, *h);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(x.curl, CURLOPT_URL, req->url);
+	curl_easy_setopt(x.curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(x.curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(x.curl, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(x.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(x.curl, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(x.curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME,
+	    req->idle_timeout > 0 ? req->idle_timeout : 300L);
+	curl_easy_setopt(x.curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "hermes/" HM_VERSION);
+	if (req->timeout > 0)
+		curl_easy_setopt(x.curl, CURLOPT_TIMEOUT, req->timeout);
+	if (!req->method || !strcmp(req->method, "POST")) {
+		curl_easy_setopt(x.curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDS, req->body ?
+		    req->body : "");
+		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)req->len);
+	}
+	cc = curl_easy_perform(x.curl);
+	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (cc == CURLE_OK)
+		rc = 0;
+	else if (resp->interrupted)
+		rc = hm_fail(err, HM_EFAIL, "interrupted");
+	else if (x.aborted)
+		rc = hm_fail(err, HM_EFAIL, "transfer aborted");
+	else
+		rc = hm_fail(err, HM_EIO, "%s", curl_easy_strerror(cc));
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(x.curl);
+	return rc;
+}
+
+void
+http_resp_release(struct http_resp *resp)
+{
+	buf_release(&resp->body);
+}

@@ -1,0 +1,47 @@
+/*
+ * http.h: HTTP requests through libcurl, the only file that includes it.
+ *
+ * http_request sends one request and waits for the whole response.  When
+ * on_data is set and the status is 2xx, the body is handed to on_data as
+ * it arrives (for SSE) instead of being kept; a non-2xx body is always
+ * kept in resp->body so the caller can show the server's message.
+ * on_data returns 0 to go on, non-zero to abort the transfer.
+ *
+ * Returns 0 when an HTTP status was received (whatever it is), or
+ *   -HM_EIO   the transfer failed (refused, reset, timed out, cut);
+ *             resp->status holds what was received before, maybe 0
+ *   -HM_EFAIL aborted: by on_data, or by SIGINT (resp->interrupted)
+ * The request's headers are never logged or copied into err: they may
+ * hold an API key.
+ */
+#ifndef HM_HTTP_H
+#define HM_HTTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct http_req {
+	const char *method;		/* "GET" or "POST" (default) */
+	const char *url;
+	const char *body;
+	size_t len;
+	const char *const *headers;	/* "Name: value", NULL-terminated */
+	long timeout;			/* seconds for the whole transfer */
+	long idle_timeout;		/* seconds without a byte; 0: 300 */
+	int (*on_data)(const char *p, size_t n, void *ctx);
+	void *ctx;
+};
+
+struct http_resp {
+	long status;
+	struct buf body;
+	double retry_after;		/* seconds, -1 when absent */
+	int interrupted;
+};
+
+int http_request(const struct http_req *req, struct http_resp *resp,
+    struct buf *err);
+void http_resp_release(struct http_resp *resp);
+
+#endif

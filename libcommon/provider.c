@@ -1,0 +1,495 @@
+/*
+ * provider.c: choosing the provider, retries and backoff, and streaming
+ * plumbing shared by provider_openai.c and provider_anthropic.c.
+ */
+#include <time.h>
+#include <cjson/cJSON.h>
+
+#include "common.h"
+#include "config.h"
+#include "http.h"
+#include "num.h"
+#include "provider.h"
+#include "sig.h"
+#include "sse.h"
+
+struct known {
+	const char *name;
+	const char *url;
+	const char *keyvar;
+	const char *model;
+	int anthropic;
+};
+
+static const struct known knowns[] = {
+	{ "openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
+	    "anthropic/claude-sonnet-4.5", 0 },
+	{ "openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4.1",
+	    0 },
+	{ "anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY",
+	    "claude-sonnet-4-5", 1 },
+	{ "nous", "https://inference-api.nousresearch.com/v1", "NOUS_API_KEY",
+	    NULL, 0 },
+	{ "custom", NULL, NULL, NULL, 0 },
+};
+
+static long
+context_for(const char *model)
+{
+	if (strstr(model, "claude"))
+		return 200000;
+	if (strstr(model, "gpt-4.1") || strstr(model, "gemini"))
+		return 1000000;
+	if (strstr(model, "gpt-5"))
+		return 400000;
+	return 128000;
+}
+
+static long
+get_long(const struct config *cfg, const char *key, long def)
+{
+	long v;
+
+	if (config_get_long(cfg, key, &v, NULL) < 0)
+		return def;
+	return v;
+}
+
+static void
+split_fallbacks(struct provider *p, const char *list)
+{
+	const char *s = list, *e;
+
+	while (s && *s) {
+		while (*s == ' ' || *s == ',')
+			s++;
+		e = s;
+		while (*e && *e != ',')
+			e++;
+		if (e > s) {
+			size_t n = (size_t)(e - s);
+
+			while (n && s[n - 1] == ' ')
+				n--;
+			p->fallbacks = xrealloc(p->fallbacks,
+			    (p->nfallbacks + 1) * sizeof(*p->fallbacks));
+			p->fallbacks[p->nfallbacks++] = xstrndup(s, n);
+		}
+		s = e;
+	}
+}
+
+int
+provider_from_config(struct provider *p, const struct config *cfg,
+    struct buf *err)
+{
+	enum config_origin o;
+	const struct known *k = NULL;
+	const char *name, *url, *key, *model, *v;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	name = config_get(cfg, "provider", &o);
+	url = config_get(cfg, "base_url", NULL);
+	if (o == CONFIG_DEFAULT && url && *url)
+		name = "custom";
+	for (i = 0; i < HM_ARRAY_SIZE(knowns); i++)
+		if (!strcmp(knowns[i].name, name))
+			k = &knowns[i];
+	if (!k)
+		return hm_fail(err, HM_EINVAL, "unknown provider '%s'", name);
+	key = config_get(cfg, "HERMES_API_KEY", NULL);
+	if ((!key || !*key) && k->keyvar)
+		key = config_get(cfg, k->keyvar, NULL);
+	if (!url || !*url)
+		url = k->url;
+	if (!url)
+		return hm_fail(err, HM_EFAIL, "provider 'custom' needs a base "
+		    "URL: set HERMES_BASE_URL (or base_url in config)");
+	if ((!key || !*key) && k->keyvar)
+		return hm_fail(err, HM_EFAIL, "no API key for provider '%s': "
+		    "set %s or HERMES_API_KEY (or HERMES_BASE_URL for a local "
+		    "server)", k->name, k->keyvar);
+	model = config_get(cfg, "model", NULL);
+	if (!model || !*model)
+		model = k->model;
+	if (!model)
+		return hm_fail(err, HM_EFAIL, "no model for provider '%s': set "
+		    "HERMES_MODEL or 'hermes-config model ID'", k->name);
+	p->name = xstrdup(k->name);
+	p->anthropic = k->anthropic;
+	p->base_url = xstrdup(url);
+	while (*p->base_url && p->base_url[strlen(p->base_url) - 1] == '/')
+		p->base_url[strlen(p->base_url) - 1] = '\0';
+	p->api_key = key && *key ? xstrdup(key) : NULL;
+	p->model = xstrdup(model);
+	if ((v = config_get(cfg, "fallback_models", NULL)))
+		split_fallbacks(p, v);
+	p->context = get_long(cfg, "model.context", 0);
+	if (p->context <= 0)
+		p->context = context_for(model);
+	p->max_tokens = get_long(cfg, "model.max_tokens", 8192);
+	p->retries = get_long(cfg, "provider.retries", 3);
+	p->retry_delay_ms = get_long(cfg, "provider.retry_delay_ms", 1000);
+	p->timeout = get_long(cfg, "provider.timeout", 600);
+	p->stream = 1;
+	return 0;
+}
+
+void
+provider_release(struct provider *p)
+{
+	size_t i;
+
+	free(p->name);
+	free(p->base_url);
+	if (p->api_key)
+		explicit_bzero(p->api_key, strlen(p->api_key));
+	free(p->api_key);
+	free(p->model);
+	for (i = 0; i < p->nfallbacks; i++)
+		free(p->fallbacks[i]);
+	free(p->fallbacks);
+	memset(p, 0, sizeof(*p));
+}
+
+char *
+provider_url(const struct provider *p)
+{
+	struct buf b = BUF_INIT;
+	size_t n = strlen(p->base_url);
+
+	buf_adds(&b, p->base_url);
+	if (p->anthropic)
+		buf_adds(&b, n >= 3 && !strcmp(p->base_url + n - 3, "/v1") ?
+		    "/messages" : "/v1/messages");
+	else
+		buf_adds(&b, "/chat/completions");
+	return buf_detach(&b);
+}
+
+void
+provider_request(const struct provider *p, const char *model,
+    const struct provider_call *call, struct buf *body)
+{
+	if (p->anthropic)
+		anthropic_request(p, model, call, body);
+	else
+		openai_request(p, model, call, body);
+}
+
+/* ---- streaming plumbing ---- */
+
+void
+pstream_text(struct pstream *s, const char *t, size_t n)
+{
+	if (!n)
+		return;
+	buf_add(&s->text, t, n);
+	if (s->call->on_text) {
+		s->call->on_text(t, n, s->call->ctx);
+		s->emitted = 1;
+	}
+}
+
+struct tool_call *
+pstream_call(struct pstream *s, size_t index)
+{
+	if (index > 256)
+		index = 256;
+	while (s->out->ncalls <= index) {
+		conv_add_call(s->out, NULL, NULL, NULL);
+		s->args = xrealloc(s->args, s->out->ncalls * sizeof(*s->args));
+		memset(&s->args[s->out->ncalls - 1], 0, sizeof(*s->args));
+		s->blocks = xrealloc(s->blocks, s->out->ncalls *
+		    sizeof(*s->blocks));
+		s->blocks[s->out->ncalls - 1] = -1;
+	}
+	s->nargs = s->out->ncalls;
+	return &s->out->calls[index];
+}
+
+void
+pstream_finish(struct pstream *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nargs; i++) {
+		if (s->args[i].len) {
+			free(s->out->calls[i].args);
+			s->out->calls[i].args = buf_detach(&s->args[i]);
+		}
+	}
+	if (s->text.len) {
+		free(s->out->content);
+		s->out->content = buf_detach(&s->text);
+	}
+}
+
+static void
+pstream_release(struct pstream *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nargs; i++)
+		buf_release(&s->args[i]);
+	free(s->args);
+	free(s->blocks);
+	buf_release(&s->text);
+	free(s->error);
+}
+
+void
+json_add_raw_or_object(cJSON *o, const char *name, const char *json)
+{
+	cJSON *v = cJSON_Parse(json);
+
+	if (!cJSON_IsObject(v)) {
+		cJSON_Delete(v);
+		v = cJSON_CreateObject();
+	}
+	cJSON_AddItemToObject(o, name, v);
+}
+
+struct feed {
+	struct sse sse;
+	struct pstream *ps;
+	int anthropic;
+};
+
+static int
+on_event(const char *event, const char *data, void *ctx)
+{
+	struct feed *f = ctx;
+
+	return f->anthropic ? anthropic_event(f->ps, event, data) :
+	    openai_event(f->ps, event, data);
+}
+
+static int
+on_data(const char *p, size_t n, void *ctx)
+{
+	struct feed *f = ctx;
+
+	sse_feed(&f->sse, p, n);
+	return 0;
+}
+
+/* The server's own words from an error body, on one line. */
+static void
+error_text(const char *body, struct buf *out)
+{
+	cJSON *j = cJSON_Parse(body), *e;
+	const char *m = NULL;
+	size_t i;
+
+	e = cJSON_GetObjectItem(j, "error");
+	if (cJSON_IsString(e))
+		m = e->valuestring;
+	else if (e)
+		m = cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
+	if (!m)
+		m = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
+	if (!m)
+		m = body;
+	for (i = 0; m[i] && i < 200; i++)
+		buf_addc(out, m[i] == '\n' || m[i] == '\r' ? ' ' : m[i]);
+	if (m[i])
+		buf_adds(out, "...");
+	cJSON_Delete(j);
+}
+
+enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FATAL };
+
+static int
+attempt(struct provider *p, const char *model,
+    const struct provider_call *call, struct message *out, double *wait,
+    int *emitted, struct buf *why)
+{
+	struct buf body = BUF_INIT, auth = BUF_INIT, key2 = BUF_INIT;
+	const char *hdrs[6];
+	struct http_resp resp;
+	struct http_req req;
+	struct pstream ps;
+	struct feed f;
+	char *url = provider_url(p);
+	size_t nh = 0;
+	int rc, res = ATTEMPT_OK;
+
+	provider_request(p, model, call, &body);
+	hdrs[nh++] = "Content-Type: application/json";
+	if (p->anthropic) {
+		hdrs[nh++] = "anthropic-version: 2023-06-01";
+		if (p->api_key) {
+			buf_addf(&key2, "x-api-key: %s", p->api_key);
+			hdrs[nh++] = key2.s;
+		}
+	} else if (p->api_key) {
+		buf_addf(&auth, "Authorization: Bearer %s", p->api_key);
+		hdrs[nh++] = auth.s;
+	}
+	if (p->stream)
+		hdrs[nh++] = "Accept: text/event-stream";
+	hdrs[nh] = NULL;
+	memset(&ps, 0, sizeof(ps));
+	ps.out = out;
+	ps.call = call;
+	memset(&f, 0, sizeof(f));
+	f.ps = &ps;
+	f.anthropic = p->anthropic;
+	sse_init(&f.sse, on_event, &f);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.body = body.s;
+	req.len = body.len;
+	req.headers = hdrs;
+	req.timeout = p->timeout;
+	if (p->stream) {
+		req.on_data = on_data;
+		req.ctx = &f;
+	}
+	*wait = -1;
+	rc = http_request(&req, &resp, why);
+	if (resp.interrupted) {
+		p->interrupted = 1;
+		res = ATTEMPT_FATAL;
+	} else if (resp.status >= 200 && resp.status < 300) {
+		if (!p->stream) {
+			rc = p->anthropic ? anthropic_parse(buf_str(&resp.body),
+			    out, why) : openai_parse(buf_str(&resp.body), out,
+			    why);
+			res = rc < 0 ? ATTEMPT_RETRY : ATTEMPT_OK;
+		} else {
+			pstream_finish(&ps);
+			if (ps.error) {
+				buf_reset(why);
+				buf_addf(why, "error in the stream: %s",
+				    ps.error);
+				res = ATTEMPT_RETRY;
+			} else if (ps.bad) {
+				buf_reset(why);
+				buf_adds(why, "malformed chunk in the stream");
+				res = ATTEMPT_RETRY;
+			} else if (!ps.done) {
+				buf_reset(why);
+				buf_addf(why, "stream cut before its end%s%s",
+				    rc < 0 ? ": " : "", rc < 0 ? why->s : "");
+				res = ATTEMPT_RETRY;
+			}
+		}
+	} else if (resp.status) {
+		buf_reset(why);
+		buf_addf(why, "HTTP %ld: ", resp.status);
+		error_text(buf_str(&resp.body), why);
+		*wait = resp.retry_after;
+		res = resp.status == 429 || resp.status >= 500 ||
+		    resp.status == 408 ? ATTEMPT_RETRY : ATTEMPT_FATAL;
+	} else {
+		res = ATTEMPT_RETRY;	/* refused, reset, timed out */
+	}
+	*emitted = ps.emitted;
+	sse_release(&f.sse);
+	pstream_release(&ps);
+	http_resp_release(&resp);
+	if (key2.s)
+		explicit_bzero(key2.s, key2.len);
+	if (auth.s)
+		explicit_bzero(auth.s, auth.len);
+	buf_release(&key2);
+	buf_release(&auth);
+	buf_release(&body);
+	free(url);
+	return res;
+}
+
+static void
+nap(double seconds)
+{
+	struct timespec ts;
+	double left = seconds;
+
+	while (left > 0 && !sig_interrupted) {
+		double step = left < 0.1 ? left : 0.1;
+
+		ts.tv_sec = (time_t)step;
+		ts.tv_nsec = (long)((step - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+		left -= step;
+	}
+}
+
+static double
+backoff(const struct provider *p, long k, double retry_after)
+{
+	static unsigned seed;
+	double base = (double)p->retry_delay_ms / 1000.0, d;
+
+	if (retry_after >= 0)
+		return retry_after > 60 ? 60 : retry_after;
+	if (!seed)
+		seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
+	d = base * (double)(1L << (k < 10 ? k : 10));
+	d += base * (double)(rand_r(&seed) % 1000) / 1000.0;	/* jitter */
+	return d > 30 ? 30 : d;
+}
+
+int
+provider_chat(struct provider *p, const struct provider_call *call,
+    struct message *out, struct buf *err)
+{
+	struct buf why = BUF_INIT;
+	const char *model;
+	size_t mi;
+	long k;
+	double wait;
+	int res = ATTEMPT_FATAL, emitted = 0;
+
+	p->interrupted = 0;
+	for (mi = 0; mi <= p->nfallbacks; mi++) {
+		model = mi ? p->fallbacks[mi - 1] : p->model;
+		for (k = 0; k <= p->retries; k++) {
+			message_release(out);
+			out->role = MSG_ASSISTANT;
+			buf_reset(&why);
+			res = attempt(p, model, call, out, &wait, &emitted,
+			    &why);
+			if (res == ATTEMPT_OK) {
+				if (mi) {
+					free(p->model);
+					p->model = xstrdup(model);
+				}
+				buf_release(&why);
+				return 0;
+			}
+			if (res == ATTEMPT_FATAL || emitted || p->interrupted)
+				break;
+			if (k == p->retries)
+				break;
+			wait = backoff(p, k, wait);
+			if (!p->quiet)
+				hm_warn("%s (model %s): %s; retrying in %.1fs "
+				    "(attempt %ld of %ld)", p->name, model,
+				    buf_str(&why), wait, k + 2, p->retries + 1);
+			nap(wait);
+			if (sig_interrupted) {
+				p->interrupted = 1;
+				break;
+			}
+		}
+		if (emitted || p->interrupted)
+			break;
+		if (mi < p->nfallbacks && !p->quiet)
+			hm_warn("%s (model %s): %s; trying model %s", p->name,
+			    model, buf_str(&why), p->fallbacks[mi]);
+	}
+	if (p->interrupted)
+		hm_fail(err, HM_EFAIL, "%s: interrupted", p->name);
+	else
+		hm_fail(err, HM_EFAIL, "provider %s (model %s) failed: %s%s",
+		    p->name, model, buf_str(&why), res == ATTEMPT_RETRY &&
+		    !emitted ? ", after every retry" : "");
+	message_release(out);
+	out->role = MSG_ASSISTANT;
+	buf_release(&why);
+	return -HM_EFAIL;
+}

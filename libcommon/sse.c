@@ -1,0 +1,94 @@
+/* sse.c: line splitting and event assembly per the WHATWG SSE rules. */
+#include "common.h"
+#include "sse.h"
+
+void
+sse_init(struct sse *s, int (*on_event)(const char *, const char *, void *),
+    void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->on_event = on_event;
+	s->ctx = ctx;
+}
+
+static int
+dispatch(struct sse *s)
+{
+	int rc = 0;
+
+	if (s->has_data)
+		rc = s->on_event(s->event.len ? s->event.s : NULL,
+		    buf_str(&s->data), s->ctx);
+	buf_reset(&s->data);
+	buf_reset(&s->event);
+	s->has_data = 0;
+	return rc;
+}
+
+static int
+line(struct sse *s, const char *l, size_t n)
+{
+	const char *colon, *v;
+	size_t fn;
+
+	if (n && l[n - 1] == '\r')
+		n--;
+	if (n == 0)
+		return dispatch(s);
+	if (l[0] == ':')
+		return 0;
+	colon = memchr(l, ':', n);
+	fn = colon ? (size_t)(colon - l) : n;
+	v = colon ? colon + 1 : l + n;
+	if (v < l + n && *v == ' ')
+		v++;
+	if (fn == 4 && !strncmp(l, "data", 4)) {
+		if (s->has_data)
+			buf_addc(&s->data, '\n');
+		buf_add(&s->data, v, (size_t)(l + n - v));
+		s->has_data = 1;
+	} else if (fn == 5 && !strncmp(l, "event", 5)) {
+		buf_reset(&s->event);
+		buf_add(&s->event, v, (size_t)(l + n - v));
+	}
+	return 0;
+}
+
+int
+sse_feed(struct sse *s, const char *p, size_t n)
+{
+	const char *nl;
+	int rc;
+
+	if (s->stopped)
+		return s->stopped;
+	while (n) {
+		nl = memchr(p, '\n', n);
+		if (!nl) {
+			buf_add(&s->line, p, n);
+			break;
+		}
+		if (s->line.len) {
+			buf_add(&s->line, p, (size_t)(nl - p));
+			rc = line(s, s->line.s, s->line.len);
+			buf_reset(&s->line);
+		} else {
+			rc = line(s, p, (size_t)(nl - p));
+		}
+		n -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+		if (rc) {
+			s->stopped = rc;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+sse_release(struct sse *s)
+{
+	buf_release(&s->line);
+	buf_release(&s->data);
+	buf_release(&s->event);
+}

@@ -1,0 +1,32 @@
+/*
+ * sse.h: an incremental Server-Sent Events parser.  Feed it bytes as they
+ * arrive, in any pieces; it calls on_event(event, data, ctx) for each
+ * complete event (a blank line ends one).  "data:" lines are joined with
+ * "\n"; "event:" names it (NULL when absent); ":" lines are comments; a
+ * CR before the LF is dropped.  An event not ended by a blank line when
+ * the stream stops is never delivered: a cut stream loses it, and the
+ * caller notices the missing terminator.
+ * sse_feed returns 0, or the first non-zero value on_event returned
+ * (then the parser stops delivering).
+ */
+#ifndef HM_SSE_H
+#define HM_SSE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct sse {
+	struct buf line, data, event;
+	int has_data;
+	int stopped;
+	int (*on_event)(const char *event, const char *data, void *ctx);
+	void *ctx;
+};
+
+void sse_init(struct sse *s, int (*on_event)(const char *, const char *,
+    void *), void *ctx);
+int sse_feed(struct sse *s, const char *p, size_t n);
+void sse_release(struct sse *s);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * toolreg.c: the registry.  Built-in tools are listed here once; the
+ * default toolset is every built-in one.
+ */
+#include <cjson/cJSON.h>
+
+#include "common.h"
+#include "toolreg.h"
+
+static const struct tool *const builtin[] = {
+	&tool_memory,
+	&tool_session_search,
+};
+
+static int
+in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+int
+toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err)
+{
+	const char *p, *e;
+	size_t i, n;
+	int known;
+
+	memset(r, 0, sizeof(*r));
+	if (toolsets) {
+		for (p = toolsets; *p; p = *e ? e + 1 : e) {
+			e = strchr(p, ',');
+			if (!e)
+				e = p + strlen(p);
+			n = (size_t)(e - p);
+			known = n == 0;
+			for (i = 0; i < HM_ARRAY_SIZE(builtin); i++)
+				if (strlen(builtin[i]->toolset) == n &&
+				    !strncmp(builtin[i]->toolset, p, n))
+					known = 1;
+			if (!known)
+				return hm_fail(err, HM_EINVAL, "unknown toolset "
+				    "'%.*s' (known: memory, session)", (int)n,
+				    p);
+		}
+	}
+	for (i = 0; i < HM_ARRAY_SIZE(builtin); i++)
+		if (!toolsets || in_list(toolsets, builtin[i]->toolset))
+			toolreg_add(r, builtin[i]);
+	return 0;
+}
+
+void
+toolreg_add(struct toolreg *r, const struct tool *t)
+{
+	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+	r->v[r->n++] = t;
+	cJSON_Delete(r->schemas);
+	r->schemas = NULL;
+}
+
+const struct tool *
+toolreg_find(const struct toolreg *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i]->name, name))
+			return r->v[i];
+	return NULL;
+}
+
+const cJSON *
+toolreg_schemas(struct toolreg *r)
+{
+	cJSON *t, *fn, *params;
+	size_t i;
+
+	if (r->schemas)
+		return r->schemas;
+	r->schemas = cJSON_CreateArray();
+	for (i = 0; i < r->n; i++) {
+		t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "type", "function");
+		fn = cJSON_AddObjectToObject(t, "function");
+		cJSON_AddStringToObject(fn, "name", r->v[i]->name);
+		cJSON_AddStringToObject(fn, "description",
+		    r->v[i]->description);
+		params = cJSON_Parse(r->v[i]->parameters);
+		if (!params)
+			params = cJSON_CreateObject();
+		cJSON_AddItemToObject(fn, "parameters", params);
+		cJSON_AddItemToArray(r->schemas, t);
+	}
+	return r->schemas;
+}
+
+static void
+cap(struct buf *out, size_t max)
+{
+	struct buf b = BUF_INIT;
+	size_t head, tail;
+
+	if (!max || out->len <= max)
+		return;
+	head = max * 7 / 10;
+	tail = max * 2 / 10;
+	while (head && ((unsigned char)out->s[head] & 0xC0) == 0x80)
+		head--;
+	while (tail && ((unsigned char)out->s[out->len - tail] & 0xC0) == 0x80)
+		tail--;
+	buf_add(&b, out->s, head);
+	buf_addf(&b, "\n[... %zu bytes cut ...]\n", out->len - head - tail);
+	buf_add(&b, out->s + out->len - tail, tail);
+	buf_release(out);
+	*out = b;
+}
+
+int
+toolreg_call(struct toolreg *r, struct tool_env *env, const char *name,
+    const char *args, struct buf *out)
+{
+	const struct tool *t = toolreg_find(r, name);
+	struct buf msg = BUF_INIT;
+	cJSON *a;
+	int rc;
+
+	buf_reset(out);
+	if (!t) {
+		buf_addf(out, "error: unknown tool '%s'", name);
+		return -HM_ENOTFOUND;
+	}
+	a = cJSON_Parse(args && *args ? args : "{}");
+	if (!cJSON_IsObject(a)) {
+		cJSON_Delete(a);
+		buf_addf(out, "error: the arguments of %s are not a JSON "
+		    "object", name);
+		return -HM_EINVAL;
+	}
+	rc = t->run(t, env, a, &msg);
+	cJSON_Delete(a);
+	if (rc < 0)
+		buf_addf(out, "error: %s", buf_str(&msg));
+	else
+		buf_add(out, buf_str(&msg), msg.len);
+	buf_release(&msg);
+	cap(out, env->output_max);
+	return rc < 0 ? rc : 0;
+}
+
+void
+toolreg_release(struct toolreg *r)
+{
+	free(r->v);
+	cJSON_Delete(r->schemas);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+tool_arg_str(cJSON *args, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(args, name));
+}
+
+int
+tool_arg_long(cJSON *args, const char *name, long def, long *out)
+{
+	cJSON *v = cJSON_GetObjectItem(args, name);
+
+	if (!v || cJSON_IsNull(v)) {
+		*out = def;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v))
+		return -HM_EINVAL;
+	*out = (long)v->valuedouble;
+	return 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * toolreg.h: the tools the model may call, one registry for built-in
+ * tools (one tool_*.c file each) and, later, MCP tools added at run time.
+ *
+ * A tool has a name, a toolset (what -t selects), a short description and
+ * a JSON-schema parameters object kept as text (every byte is paid on
+ * every call, so keep them lean), and run(), which gets the parsed
+ * arguments object and writes its result text to out.  run returns 0, or
+ * a negative -HM_E* with the reason in out; toolreg_call then hands the
+ * model "error: REASON", never a crash.  Unknown tools and arguments that
+ * are not a JSON object are tool errors too.  Results longer than
+ * env->output_max bytes keep their head and tail with a note of the cut.
+ */
+#ifndef HM_TOOLREG_H
+#define HM_TOOLREG_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+struct buf;
+struct config;
+struct session_db;
+
+struct tool_env {
+	const struct config *cfg;
+	struct session_db *sdb;		/* NULL with --no-log */
+	const char *session_id;
+	size_t output_max;
+	int memory_writes;		/* memory tool calls so far */
+};
+
+struct tool {
+	const char *name;
+	const char *toolset;
+	const char *description;
+	const char *parameters;		/* JSON Schema text */
+	int (*run)(const struct tool *t, struct tool_env *env, cJSON *args,
+	    struct buf *out);
+	void *data;
+};
+
+struct toolreg {
+	const struct tool **v;
+	size_t n;
+	cJSON *schemas;			/* built on first use */
+};
+
+#define TOOLREG_INIT { NULL, 0, NULL }
+
+/* toolsets: NULL for the default set, "" for none, or "a,b".  An unknown
+ * toolset name is -HM_EINVAL naming it and the known ones. */
+int toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err);
+void toolreg_add(struct toolreg *r, const struct tool *t);
+const struct tool *toolreg_find(const struct toolreg *r, const char *name);
+const cJSON *toolreg_schemas(struct toolreg *r);
+int toolreg_call(struct toolreg *r, struct tool_env *env, const char *name,
+    const char *args, struct buf *out);
+void toolreg_release(struct toolreg *r);
+
+/* Helpers for tools: a string argument, or NULL. */
+const char *tool_arg_str(cJSON *args, const char *name);
+int tool_arg_long(cJSON *args, const char *name, long def, long *out);
+
+extern const struct tool tool_memory;
+extern const struct tool tool_session_search;
+
+#endif
