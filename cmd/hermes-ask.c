@@ -240,6 +240,22 @@ dry_run(struct agent *a, const char *prompt)
 	return HM_EXIT_OK;
 }
 
+/* Build the system prompt once before anything is stored, so a missing
+ * personality fails before a session is created. */
+static int
+check_prompt(struct agent *a)
+{
+	struct buf err = BUF_INIT;
+	int rc = agent_system(a, &err);
+
+	if (rc < 0) {
+		hm_report(&err);
+		rc = hm_exit_code(rc);
+	}
+	buf_release(&err);
+	return rc;
+}
+
 /* Open state.db and pick or create the session; 0 or an exit code. */
 static int
 open_session(struct agent *a, struct session_db **sdb, char **id,
@@ -440,7 +456,7 @@ run(int argc, char **argv)
 	}
 	if (setup(&a, &cfg, &prov, &tools, &rc) < 0)
 		goto out;
-	prov.quiet = o.quiet;
+	prov.quiet = 0;	/* retry notes are diagnostics, not tool lines */
 	if (o.no_stream)
 		prov.stream = 0;
 	a.prov = &prov;
@@ -455,6 +471,8 @@ run(int argc, char **argv)
 		rc = dry_run(&a, prompt.s);
 		goto out;
 	}
+	if ((rc = check_prompt(&a)))
+		goto out;
 	if (!o.no_log && (rc = open_session(&a, &sdb, &id, &cfg)))
 		goto out;
 	a.sdb = sdb;

@@ -106,6 +106,7 @@ call_model(struct agent *a, struct toolreg *tools, int stream,
 	struct provider_call call;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if ((rc = agent_system(a, err)) < 0)
 		return rc;
 	memset(&call, 0, sizeof(call));
@@ -116,7 +117,6 @@ call_model(struct agent *a, struct toolreg *tools, int stream,
 		call.on_text = on_text;
 		call.ctx = a;
 	}
-	memset(out, 0, sizeof(*out));
 	rc = provider_chat(a->prov, &call, out, err);
 	if (rc == 0) {
 		a->turns++;
@@ -263,9 +263,8 @@ compress(struct agent *a)
 		goto out;
 	buf_reset(&err);
 	if (summarise(a, head, tail, &sum, &err) < 0) {
-		if (!a->quiet)
-			hm_warn("context compression failed, conversation "
-			    "kept whole: %s", buf_str(&err));
+		hm_warn("context compression failed, conversation kept "
+		    "whole: %s", buf_str(&err));
 		goto out;
 	}
 	/* 3. head + summary + tail */

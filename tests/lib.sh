@@ -14,8 +14,10 @@
 # directory inside it, with bin/ first on PATH and stdin from /dev/null.
 # Bodies run in a subshell with `set -e` off; chain with &&.
 # test_when_finished CMD runs CMD after the current test, pass or fail.
-# Background peers: record their pid with test_bg_pid PID; they are
-# killed at exit.
+# Background peers started outside test bodies: record their pid with
+# test_bg_pid PID; they are killed at exit.  (Inside a body the record is
+# lost with the subshell: peers started there must stop themselves, as
+# tests/fakes/llm.sh does.)
 
 TEST_ROOT=$(cd "${0%/*}" && pwd)
 case "$TEST_ROOT" in */tests/*) TEST_ROOT=${TEST_ROOT%%/tests/*}/tests ;; esac
@@ -63,17 +65,20 @@ say() {
 	printf '# %s\n' "$*"
 }
 
+# Test bodies run in a subshell, so cleanup commands go through a file.
 test_when_finished() {
-	test_cleanup_cmds="$1
-$test_cleanup_cmds"
+	{ printf '%s\n' "$1"; cat "$TEST_TMP/.cleanup" 2>/dev/null; } \
+		>"$TEST_TMP/.cleanup.new" &&
+	mv "$TEST_TMP/.cleanup.new" "$TEST_TMP/.cleanup"
 }
 
 test_run_() {
-	test_cleanup_cmds=
+	rm -f "$TEST_TMP/.cleanup"
 	(eval "$1") >"$TEST_TMP/.out" 2>&1
 	test_rc_=$?
-	if [ -n "$test_cleanup_cmds" ]; then
-		(eval "$test_cleanup_cmds") >/dev/null 2>&1
+	if [ -s "$TEST_TMP/.cleanup" ]; then
+		(. "$TEST_TMP/.cleanup") >/dev/null 2>&1
+		rm -f "$TEST_TMP/.cleanup"
 	fi
 	return $test_rc_
 }
