@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "config.h"
+#include "http.h"
 #include "json.h"
 #include "jsonschema.h"
 #include "path.h"
@@ -219,6 +220,7 @@ dry_run(struct agent *a, const char *prompt)
 	}
 	memset(&call, 0, sizeof(call));
 	call.tools = a->tools->n ? toolreg_schemas(a->tools) : NULL;
+	call.tools_json = a->tools->n ? toolreg_schemas_json(a->tools) : NULL;
 	call.schema = a->schema;
 	conv_add(&one, MSG_SYSTEM, a->conv.m[0].content);
 	call.conv = &one;
@@ -490,6 +492,7 @@ out:
 	cJSON_Delete(schema);
 	buf_release(&prompt);
 	free(id);
+	http_cleanup();
 	return rc;
 }
 

@@ -65,7 +65,14 @@ agent_system(struct agent *a, struct buf *err)
 		memset(&a->conv.m[0], 0, sizeof(*m));
 		a->conv.m[0].role = MSG_SYSTEM;
 	}
+	if (a->conv.m[0].content && !strcmp(a->conv.m[0].content, p.s ?
+	    p.s : "")) {
+		buf_release(&p);	/* unchanged: keep the cached encoding */
+		return 0;
+	}
 	free(a->conv.m[0].content);
+	free(a->conv.m[0].wire);
+	a->conv.m[0].wire = NULL;
 	a->conv.m[0].content = buf_detach(&p);
 	return 0;
 }
@@ -112,6 +119,8 @@ call_model(struct agent *a, struct toolreg *tools, int stream,
 	memset(&call, 0, sizeof(call));
 	call.conv = &a->conv;
 	call.tools = tools && tools->n ? toolreg_schemas(tools) : NULL;
+	call.tools_json = tools && tools->n ? toolreg_schemas_json(tools) :
+	    NULL;
 	call.schema = a->schema;
 	if (stream) {
 		call.on_text = on_text;

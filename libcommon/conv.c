@@ -71,6 +71,7 @@ message_release(struct message *m)
 	free(m->tool_call_id);
 	free(m->tool_name);
 	free(m->finish);
+	free(m->wire);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -90,6 +91,7 @@ message_copy(struct message *dst, const struct message *src)
 	dst->tool_call_id = dup_or_null(src->tool_call_id);
 	dst->tool_name = dup_or_null(src->tool_name);
 	dst->finish = dup_or_null(src->finish);
+	dst->wire = NULL;
 	dst->calls = NULL;
 	dst->ncalls = 0;
 	for (i = 0; i < src->ncalls; i++)

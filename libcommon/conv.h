@@ -38,6 +38,9 @@ struct message {
 	char *finish;		/* assistant: stop, tool_calls, length, ... */
 	struct usage usage;	/* assistant: what this call cost */
 	double ts;		/* unix time, seconds */
+	char *wire;		/* cache: this message as the provider
+				 * encodes it; whoever changes the message
+				 * frees it and sets it NULL */
 };
 
 struct conv {

@@ -11,6 +11,8 @@
 #include "http.h"
 #include "sig.h"
 
+static CURL *handle;	/* kept: reused connections, see http.h */
+
 struct xfer {
 	const struct http_req *req;
 	struct http_resp *resp;
@@ -73,23 +75,24 @@ int
 http_request(const struct http_req *req, struct http_resp *resp,
     struct buf *err)
 {
-	static int inited;
 	struct curl_slist *hdrs = NULL;
 	const char *const *h;
 	struct xfer x;
 	CURLcode cc;
 	int rc = 0;
 
-	if (!inited) {
+	if (!handle) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		inited = 1;
+		handle = curl_easy_init();
+	} else {
+		curl_easy_reset(handle);	/* keeps the connection cache */
 	}
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
 	memset(&x, 0, sizeof(x));
 	x.req = req;
 	x.resp = resp;
-	x.curl = curl_easy_init();
+	x.curl = handle;
 	if (!x.curl)
 		return hm_fail(err, HM_EIO, "cannot start libcurl");
 	for (h = req->headers; h && *h; h++)
@@ -131,8 +134,17 @@ http_request(const struct http_req *req, struct http_resp *resp,
 	else
 		rc = hm_fail(err, HM_EIO, "%s", curl_easy_strerror(cc));
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(x.curl);
 	return rc;
+}
+
+void
+http_cleanup(void)
+{
+	if (handle) {
+		curl_easy_cleanup(handle);
+		handle = NULL;
+		curl_global_cleanup();
+	}
 }
 
 void

@@ -1,7 +1,11 @@
 /*
  * http.h: HTTP requests through libcurl, the only file that includes it.
  *
- * http_request sends one request and waits for the whole response.  When
+ * http_request sends one request and waits for the whole response.  One
+ * easy handle is kept for the life of the process (reset between
+ * requests), so calls to the same provider reuse the connection and TLS
+ * session instead of a new handshake per agent step; http_cleanup
+ * releases it (LeakSanitizer wants that at exit).  When
  * on_data is set and the status is 2xx, the body is handed to on_data as
  * it arrives (for SSE) instead of being kept; a non-2xx body is always
  * kept in resp->body so the caller can show the server's message.
@@ -43,5 +47,6 @@ struct http_resp {
 int http_request(const struct http_req *req, struct http_resp *resp,
     struct buf *err);
 void http_resp_release(struct http_resp *resp);
+void http_cleanup(void);
 
 #endif

@@ -9,5 +9,8 @@
 #include <cjson/cJSON.h>
 
 void json_print_line(cJSON *obj);
+/* Append s as a JSON string literal (quotes, escapes) to b. */
+struct buf;
+void json_add_string(struct buf *b, const char *s);
 
 #endif

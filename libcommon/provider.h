@@ -10,6 +10,8 @@
  * never printed, logged, stored or put into err.
  *
  * provider_chat sends conv (m[0] may be the system prompt) with the tool
+ * schemas (the OpenAI encoder caches each message's JSON in m->wire: the
+ * conversation is const but that cache is not), and
  * schemas, streams text deltas to call->on_text as they arrive, and fills
  * out with the assistant message: text, tool calls (parallel calls in
  * order), finish reason and usage.  It retries with exponential backoff
@@ -50,6 +52,7 @@ struct provider {
 struct provider_call {
 	const struct conv *conv;
 	const cJSON *tools;	/* [{"type":"function","function":{...}}] */
+	const char *tools_json;	/* the same printed, or NULL */
 	const cJSON *schema;	/* JSON Schema for a structured answer */
 	void (*on_text)(const char *s, size_t n, void *ctx);
 	void *ctx;

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "common.h"
+#include "json.h"
 #include "provider.h"
 
 static cJSON *
@@ -45,41 +46,66 @@ message_json(const struct message *m)
 	return o;
 }
 
+static char *
+print(cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o), *r;
+
+	if (!s)
+		hm_oom();
+	r = xstrdup(s);
+	cJSON_free(s);
+	return r;
+}
+
+/*
+ * The body is assembled as text: each message is encoded once and kept
+ * in m->wire, so a long tool loop costs a memcpy per message per call,
+ * not a cJSON tree of the whole conversation.
+ */
 void
 openai_request(const struct provider *p, const char *model,
     const struct provider_call *call, struct buf *body)
 {
-	cJSON *o = cJSON_CreateObject(), *msgs, *rf, *js, *so;
-	size_t i;
+	struct message *m;
+	cJSON *o;
 	char *s;
+	size_t i;
 
-	(void)p;
-	cJSON_AddStringToObject(o, "model", model);
-	msgs = cJSON_AddArrayToObject(o, "messages");
-	for (i = 0; i < call->conv->n; i++)
-		cJSON_AddItemToArray(msgs, message_json(&call->conv->m[i]));
-	if (call->tools && cJSON_GetArraySize(call->tools) > 0)
-		cJSON_AddItemToObject(o, "tools",
-		    cJSON_Duplicate(call->tools, 1));
+	buf_adds(body, "{\"model\":");
+	json_add_string(body, model);
+	buf_adds(body, ",\"messages\":[");
+	for (i = 0; i < call->conv->n; i++) {
+		m = (struct message *)&call->conv->m[i];
+		if (!m->wire) {
+			o = message_json(m);
+			m->wire = print(o);
+			cJSON_Delete(o);
+		}
+		if (i)
+			buf_addc(body, ',');
+		buf_adds(body, m->wire);
+	}
+	buf_addc(body, ']');
+	if (call->tools_json && strcmp(call->tools_json, "[]")) {
+		buf_adds(body, ",\"tools\":");
+		buf_adds(body, call->tools_json);
+	} else if (!call->tools_json && call->tools &&
+	    cJSON_GetArraySize(call->tools) > 0) {
+		s = print((cJSON *)call->tools);
+		buf_addf(body, ",\"tools\":%s", s);
+		free(s);
+	}
 	if (call->schema) {
-		rf = cJSON_AddObjectToObject(o, "response_format");
-		cJSON_AddStringToObject(rf, "type", "json_schema");
-		js = cJSON_AddObjectToObject(rf, "json_schema");
-		cJSON_AddStringToObject(js, "name", "answer");
-		cJSON_AddItemToObject(js, "schema",
-		    cJSON_Duplicate(call->schema, 1));
+		s = print((cJSON *)call->schema);
+		buf_addf(body, ",\"response_format\":{\"type\":\"json_schema\","
+		    "\"json_schema\":{\"name\":\"answer\",\"schema\":%s}}", s);
+		free(s);
 	}
-	if (p->stream) {
-		cJSON_AddTrueToObject(o, "stream");
-		so = cJSON_AddObjectToObject(o, "stream_options");
-		cJSON_AddTrueToObject(so, "include_usage");
-	}
-	s = cJSON_PrintUnformatted(o);
-	if (!s)
-		hm_oom();
-	buf_adds(body, s);
-	cJSON_free(s);
-	cJSON_Delete(o);
+	if (p->stream)
+		buf_adds(body, ",\"stream\":true,\"stream_options\":"
+		    "{\"include_usage\":true}");
+	buf_addc(body, '}');
 }
 
 static void

@@ -27,6 +27,7 @@
 #include "conv.h"
 
 struct buf;
+struct cJSON;
 struct session_db;
 
 struct session_info {
@@ -98,5 +99,15 @@ int session_rm(struct session_db *sdb, const char *id, struct buf *err);
  * number removed, which is also put in *removed. */
 int session_prune(struct session_db *sdb, double days, long *removed,
     struct buf *err);
+
+/* The JSON shapes shared by hermes-session --json, its JSONL export and
+ * any other caller, so they agree.  A session: id, started and last (ISO
+ * 8601 UTC), source, model, title, cwd, profile, parent (null when
+ * unset), messages, tool_calls, usage {input, output, cached}.  A
+ * message: role, content, tool_calls (the array of conv_calls_to_json,
+ * arguments still JSON text), tool_call_id, tool_name, finish, usage, ts
+ * (unix seconds).  The caller owns the object (cJSON_Delete). */
+struct cJSON *session_info_json(const struct session_info *info);
+struct cJSON *session_message_json(const struct message *m);
 
 #endif

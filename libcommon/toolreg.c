@@ -64,6 +64,8 @@ toolreg_add(struct toolreg *r, const struct tool *t)
 	r->v[r->n++] = t;
 	cJSON_Delete(r->schemas);
 	r->schemas = NULL;
+	free(r->json);
+	r->json = NULL;
 }
 
 const struct tool *
@@ -155,10 +157,26 @@ toolreg_call(struct toolreg *r, struct tool_env *env, const char *name,
 	return rc < 0 ? rc : 0;
 }
 
+const char *
+toolreg_schemas_json(struct toolreg *r)
+{
+	char *s;
+
+	if (!r->json) {
+		s = cJSON_PrintUnformatted(toolreg_schemas(r));
+		if (!s)
+			hm_oom();
+		r->json = xstrdup(s);
+		cJSON_free(s);
+	}
+	return r->json;
+}
+
 void
 toolreg_release(struct toolreg *r)
 {
 	free(r->v);
+	free(r->json);
 	cJSON_Delete(r->schemas);
 	memset(r, 0, sizeof(*r));
 }

@@ -43,9 +43,10 @@ struct toolreg {
 	const struct tool **v;
 	size_t n;
 	cJSON *schemas;			/* built on first use */
+	char *json;			/* schemas printed, cached */
 };
 
-#define TOOLREG_INIT { NULL, 0, NULL }
+#define TOOLREG_INIT { NULL, 0, NULL, NULL }
 
 /* toolsets: NULL for the default set, "" for none, or "a,b".  An unknown
  * toolset name is -HM_EINVAL naming it and the known ones. */
@@ -53,6 +54,7 @@ int toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err);
 void toolreg_add(struct toolreg *r, const struct tool *t);
 const struct tool *toolreg_find(const struct toolreg *r, const char *name);
 const cJSON *toolreg_schemas(struct toolreg *r);
+const char *toolreg_schemas_json(struct toolreg *r);	/* same, as text */
 int toolreg_call(struct toolreg *r, struct tool_env *env, const char *name,
     const char *args, struct buf *out);
 void toolreg_release(struct toolreg *r);
