@@ -271,7 +271,7 @@ open_session(struct agent *a, struct session_db **sdb, char **id,
 	(void)cfg;
 	rc = session_db_open(sdb, &err);
 	if (rc == 0 && o.cont)
-		rc = session_latest(*sdb, NULL, id, &err);
+		rc = session_latest(*sdb, o.source ? o.source : "cli", id, &err);
 	if (rc == 0 && o.session) {
 		memset(&info, 0, sizeof(info));
 		rc = session_get(*sdb, o.session, &info, &err);
@@ -281,7 +281,7 @@ open_session(struct agent *a, struct session_db **sdb, char **id,
 	}
 	if (rc == 0 && *id)
 		rc = session_load(*sdb, *id, &a->conv, &err);
-	if (rc == 0 && !*id) {
+	if (rc == 0 && !*id && !o.dry_run) {
 		memset(&info, 0, sizeof(info));
 		info.source = (char *)(o.source ? o.source : "cli");
 		info.model = a->prov->model;
@@ -332,6 +332,13 @@ finish(struct agent *a, const char *id, int rc, struct buf *err)
 			return HM_EXIT_FAIL;
 		}
 		fwrite(out.s, 1, out.len, stdout);
+	} else if (a->schema) {
+		cJSON *j = answer_json(a->text);
+		char *txt = j ? cJSON_PrintUnformatted(j) : NULL;
+
+		printf("%s\n", txt ? txt : a->text);
+		cJSON_free(txt);
+		cJSON_Delete(j);
 	} else if (!a->stream) {
 		fputs(a->text, stdout);
 		if (!*a->text || a->text[strlen(a->text) - 1] != '\n')
@@ -392,24 +399,30 @@ setup(struct agent *a, struct config *cfg, struct provider *prov,
 		*rc = provider_from_config(prov, cfg, &err);
 	if (*rc == 0)
 		*rc = toolreg_init(tools, o.no_tools ? "" : o.toolsets, &err);
-	if (*rc == 0 && config_get_long(cfg, "agent.max_turns", &v, &err) == 0)
+	if (*rc == 0 && (*rc = config_get_long(cfg, "agent.max_turns", &v,
+	    &err)) == 0)
 		a->max_turns = v;
-	else if (*rc == 0)
-		*rc = -HM_EINVAL;
-	if (*rc == 0 && config_get_long(cfg, "memory.max_chars", &v, &err) == 0)
+	if (*rc == 0 && (*rc = config_get_long(cfg, "memory.max_chars", &v,
+	    &err)) == 0)
 		a->popts.memory_limit = (size_t)v;
-	if (*rc == 0 && config_get_long(cfg, "memory.user_max_chars", &v,
-	    &err) == 0)
+	if (*rc == 0 && (*rc = config_get_long(cfg, "memory.user_max_chars",
+	    &v, &err)) == 0)
 		a->popts.user_limit = (size_t)v;
-	if (*rc == 0 && config_get_long(cfg, "agent.tool_output_max", &v,
-	    &err) == 0)
+	if (*rc == 0 && (*rc = config_get_long(cfg, "agent.tool_output_max",
+	    &v, &err)) == 0)
 		a->env.output_max = (size_t)v;
-	if (*rc == 0 && config_get_long(cfg, "agent.nudge_after", &v,
-	    &err) == 0)
+	if (*rc == 0 && (*rc = config_get_long(cfg, "agent.nudge_after", &v,
+	    &err)) == 0)
 		a->nudge_after = v;
-	if (*rc == 0 && (s = config_get(cfg, "compression.threshold", NULL)) &&
-	    (t = strtod(s, NULL)) > 0)
-		a->threshold = t;
+	if (*rc == 0 && (s = config_get(cfg, "compression.threshold", NULL))) {
+		t = strtod(s, NULL);
+		if (t <= 0 || t > 1)
+			*rc = hm_fail(&err, HM_EFAIL, "invalid value '%s' for "
+			    "'compression.threshold': expected a number in "
+			    "(0, 1]", s);
+		else
+			a->threshold = t;
+	}
 	if (*rc < 0) {
 		hm_report(&err);
 		*rc = hm_exit_code(*rc);
@@ -440,6 +453,9 @@ run(int argc, char **argv)
 		return rc;
 	if (o.cont && o.session)
 		return cli_usage_error("-c and -s cannot be used together");
+	if (o.no_log && (o.cont || o.session))
+		return cli_usage_error("-n stores nothing, so it cannot continue "
+		    "a session (-c, -s)");
 	if (o.schema && !(schema = load_schema(o.schema)))
 		return HM_EXIT_USAGE;
 	if (read_prompt(st.argc, st.argv, &prompt) < 0) {
@@ -470,6 +486,9 @@ run(int argc, char **argv)
 	a.popts.personality = o.personality;
 	a.popts.memory_tool = toolreg_find(&tools, "memory") != NULL;
 	if (o.dry_run) {
+		if ((o.cont || o.session) &&
+		    (rc = open_session(&a, &sdb, &id, &cfg)))
+			goto out;
 		rc = dry_run(&a, prompt.s);
 		goto out;
 	}

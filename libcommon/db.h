@@ -38,7 +38,6 @@
 #ifndef HM_DB_H
 #define HM_DB_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 struct buf;

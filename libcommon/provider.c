@@ -45,14 +45,18 @@ context_for(const char *model)
 	return 128000;
 }
 
-static long
-get_long(const struct config *cfg, const char *key, long def)
+/* The key's value, or def when unset; a bad value is an error. */
+static int
+get_long(const struct config *cfg, const char *key, long def, long *out,
+    struct buf *err)
 {
-	long v;
+	int rc = config_get_long(cfg, key, out, err);
 
-	if (config_get_long(cfg, key, &v, NULL) < 0)
-		return def;
-	return v;
+	if (rc == -HM_ENOTFOUND) {
+		*out = def;
+		rc = 0;
+	}
+	return rc;
 }
 
 static void
@@ -125,14 +129,16 @@ provider_from_config(struct provider *p, const struct config *cfg,
 	p->model = xstrdup(model);
 	if ((v = config_get(cfg, "fallback_models", NULL)))
 		split_fallbacks(p, v);
-	p->context = get_long(cfg, "model.context", 0);
-	if (p->context <= 0)
-		p->context = context_for(model);
-	p->max_tokens = get_long(cfg, "model.max_tokens", 8192);
-	p->retries = get_long(cfg, "provider.retries", 3);
-	p->retry_delay_ms = get_long(cfg, "provider.retry_delay_ms", 1000);
-	p->timeout = get_long(cfg, "provider.timeout", 600);
 	p->stream = 1;
+	if (get_long(cfg, "model.context", context_for(model), &p->context,
+	    err) < 0 || get_long(cfg, "model.max_tokens", 8192,
+	    &p->max_tokens, err) < 0 || get_long(cfg, "provider.retries", 3,
+	    &p->retries, err) < 0 || get_long(cfg, "provider.retry_delay_ms",
+	    1000, &p->retry_delay_ms, err) < 0 || get_long(cfg,
+	    "provider.timeout", 600, &p->timeout, err) < 0) {
+		provider_release(p);
+		return -HM_EFAIL;
+	}
 	return 0;
 }
 
@@ -299,7 +305,8 @@ error_text(const char *body, struct buf *out)
 	cJSON_Delete(j);
 }
 
-enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FATAL };
+/* FATAL: no retry with this model; AUTH: no other model will do either */
+enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FATAL, ATTEMPT_AUTH };
 
 static int
 attempt(struct provider *p, const char *model,
@@ -383,7 +390,8 @@ attempt(struct provider *p, const char *model,
 		error_text(buf_str(&resp.body), why);
 		*wait = resp.retry_after;
 		res = resp.status == 429 || resp.status >= 500 ||
-		    resp.status == 408 ? ATTEMPT_RETRY : ATTEMPT_FATAL;
+		    resp.status == 408 ? ATTEMPT_RETRY : resp.status == 401 ||
+		    resp.status == 403 ? ATTEMPT_AUTH : ATTEMPT_FATAL;
 	} else {
 		res = ATTEMPT_RETRY;	/* refused, reset, timed out */
 	}
@@ -461,7 +469,8 @@ provider_chat(struct provider *p, const struct provider_call *call,
 				buf_release(&why);
 				return 0;
 			}
-			if (res == ATTEMPT_FATAL || emitted || p->interrupted)
+			if (res == ATTEMPT_FATAL || res == ATTEMPT_AUTH ||
+			    emitted || p->interrupted)
 				break;
 			if (k == p->retries)
 				break;
@@ -476,7 +485,7 @@ provider_chat(struct provider *p, const struct provider_call *call,
 				break;
 			}
 		}
-		if (emitted || p->interrupted)
+		if (emitted || p->interrupted || res == ATTEMPT_AUTH)
 			break;
 		if (mi < p->nfallbacks && !p->quiet)
 			hm_warn("%s (model %s): %s; trying model %s", p->name,

@@ -457,8 +457,10 @@ session_load(struct session_db *sdb, const char *id, struct conv *c,
 	return rc < 0 ? rc : 0;
 }
 
-/* The first non-blank line of s, trimmed, tabs as spaces, cut to
- * TITLE_MAX characters; NULL when s has no such line.  Malloc'd. */
+/*
+ * The first non-blank line of s, trimmed, tabs as spaces, cut to
+ * TITLE_MAX characters; NULL when s has no such line.  Malloc'd.
+ */
 static char *
 title_of(const char *s)
 {
