@@ -18,14 +18,25 @@
 
 #define DB_BUSY_MS 5000
 
+#define DB_CACHE 24	/* prepared statements kept per connection */
+
+struct db_cached {
+	char *sql;
+	sqlite3_stmt *st;
+	int busy;	/* handed out and not yet finalized */
+};
+
 struct db {
 	sqlite3 *h;
 	char *path;
+	struct db_cached cache[DB_CACHE];
+	int ncache;
 };
 
 struct db_stmt {
 	struct db *db;
 	sqlite3_stmt *st;
+	struct db_cached *cached;	/* NULL: finalize for real */
 	int bind_rc;	/* first failed bind, SQLITE_OK when none */
 	int bind_idx;
 };
@@ -168,8 +179,14 @@ db_open_ro(const char *path, struct buf *err)
 void
 db_close(struct db *db)
 {
+	int i;
+
 	if (!db)
 		return;
+	for (i = 0; i < db->ncache; i++) {
+		sqlite3_finalize(db->cache[i].st);
+		free(db->cache[i].sql);
+	}
 	sqlite3_close_v2(db->h);
 	free(db->path);
 	free(db);
@@ -192,19 +209,39 @@ db_exec(struct db *db, const char *sql, struct buf *err)
 struct db_stmt *
 db_prepare(struct db *db, const char *sql, struct buf *err)
 {
+	struct db_cached *c = NULL;
 	struct db_stmt *st;
 	sqlite3_stmt *s = NULL;
-	int rc;
+	int rc, i;
 
-	rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		fail(db, rc, err);
-		sqlite3_finalize(s);
-		return NULL;
+	/* Preparing costs more than most of our statements take to run:
+	 * keep them, keyed by their text, and reset them on finalize. */
+	for (i = 0; i < db->ncache; i++) {
+		if (!db->cache[i].busy && !strcmp(db->cache[i].sql, sql)) {
+			c = &db->cache[i];
+			s = c->st;
+			break;
+		}
 	}
+	if (!c) {
+		rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
+		if (rc != SQLITE_OK) {
+			fail(db, rc, err);
+			sqlite3_finalize(s);
+			return NULL;
+		}
+		if (db->ncache < DB_CACHE) {
+			c = &db->cache[db->ncache++];
+			c->sql = xstrdup(sql);
+			c->st = s;
+		}
+	}
+	if (c)
+		c->busy = 1;
 	st = xcalloc(1, sizeof(*st));
 	st->db = db;
 	st->st = s;
+	st->cached = c;
 	st->bind_rc = SQLITE_OK;
 	return st;
 }
@@ -308,20 +345,40 @@ db_finalize(struct db_stmt *st)
 {
 	if (!st)
 		return;
-	sqlite3_finalize(st->st);
+	if (st->cached) {
+		sqlite3_reset(st->st);
+		sqlite3_clear_bindings(st->st);
+		st->cached->busy = 0;
+	} else {
+		sqlite3_finalize(st->st);
+	}
 	free(st);
+}
+
+/* A statement without rows, through the cache. */
+static int
+run_cached(struct db *db, const char *sql, struct buf *err)
+{
+	struct db_stmt *st = db_prepare(db, sql, err);
+	int rc;
+
+	if (!st)
+		return -HM_EFAIL;
+	rc = db_step(st, err);
+	db_finalize(st);
+	return rc < 0 ? rc : 0;
 }
 
 int
 db_begin(struct db *db, struct buf *err)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", err);
+	return run_cached(db, "BEGIN IMMEDIATE", err);
 }
 
 int
 db_commit(struct db *db, struct buf *err)
 {
-	int rc = db_exec(db, "COMMIT", err);
+	int rc = run_cached(db, "COMMIT", err);
 
 	if (rc < 0)
 		db_rollback(db);

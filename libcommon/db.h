@@ -17,7 +17,10 @@
  * 0-based, as in SQLite.  The const char * of db_column_text is borrowed
  * until the next db_step, db_reset or db_finalize of that statement;
  * db_column_dup returns a malloc'd copy (NULL for SQL NULL).
- * db_finalize(NULL) and db_close(NULL) do nothing.
+ * db_finalize(NULL) and db_close(NULL) do nothing.  Prepared statements
+ * are cached per connection by their SQL text (up to 24): db_finalize of
+ * a cached one resets it for the next db_prepare of the same text, so an
+ * agent step does not pay SQLite's parser every time.
  *
  * Transactions: db_begin takes the write lock at once (BEGIN IMMEDIATE),
  * so a read-then-write cannot deadlock; one transaction per action.
