@@ -309,6 +309,8 @@ finish(struct agent *a, const char *id, int rc, struct buf *err)
 		    id ? id : "");
 		return HM_EXIT_INTERRUPTED;
 	}
+	if (rc == AGENT_PIPE)
+		return HM_EXIT_PIPE;
 	if (rc == AGENT_BUDGET) {
 		if (o.json)
 			print_json(a, id, "max turns reached");

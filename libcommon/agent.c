@@ -82,8 +82,12 @@ on_text(const char *s, size_t n, void *ctx)
 {
 	struct agent *a = ctx;
 
-	fwrite(s, 1, n, stdout);
-	fflush(stdout);
+	if (a->out_closed)
+		return;
+	if (fwrite(s, 1, n, stdout) != n || fflush(stdout) != 0) {
+		a->out_closed = 1;	/* "| head" went away: stop working */
+		return;
+	}
 	a->line_start = s[n - 1] == '\n';
 }
 
@@ -138,10 +142,12 @@ call_model(struct agent *a, struct toolreg *tools, int stream,
 static void
 show_call(const struct tool_call *c)
 {
-	size_t n = strlen(c->args);
+	size_t n = strlen(c->args), k = n > 100 ? 100 : n;
 
-	fprintf(stderr, "-> %s %.*s%s\n", c->name, n > 100 ? 100 : (int)n,
-	    c->args, n > 100 ? "..." : "");
+	while (k < n && k && ((unsigned char)c->args[k] & 0xC0) == 0x80)
+		k--;	/* do not split a UTF-8 sequence */
+	fprintf(stderr, "-> %s %.*s%s\n", c->name, (int)k, c->args,
+	    k < n ? "..." : "");
 }
 
 /* Run the tool calls of the last message; 1 when interrupted. */
@@ -232,6 +238,21 @@ summarise(struct agent *a, size_t from, size_t to, struct buf *sum,
 	return rc;
 }
 
+/* Tokens of a conversation no call has measured yet (a resumed session),
+ * at about four bytes a token. */
+static long
+estimate(const struct conv *c)
+{
+	size_t i, k, bytes = 0;
+
+	for (i = 0; i < c->n; i++) {
+		bytes += c->m[i].content ? strlen(c->m[i].content) : 0;
+		for (k = 0; k < c->m[i].ncalls; k++)
+			bytes += strlen(c->m[i].calls[k].args);
+	}
+	return (long)(bytes / 4);
+}
+
 static void
 compress(struct agent *a)
 {
@@ -245,6 +266,8 @@ compress(struct agent *a)
 	size_t head = 2, tail, i, cut, keep = 10;
 	long dummy = 0;
 
+	if (a->last_input == 0)
+		a->last_input = estimate(&a->conv);
 	if (a->prov->context <= 0 || a->last_input <
 	    (long)(a->threshold * (double)a->prov->context) ||
 	    a->conv.n < head + keep + 4)
@@ -301,8 +324,7 @@ agent_ask(struct agent *a, const char *prompt, struct buf *err)
 {
 	static const char nudge[] = "You have made many tool calls for this "
 	    "request. Before you finish, save what you learned that will "
-	    "matter later: facts with the memory tool, a reusable procedure "
-	    "as a skill.";
+	    "matter later as short entries with the memory tool.";
 	struct message out, *m;
 	long turns = 0, calls = 0;
 	int nudged = 0, rc;
@@ -329,6 +351,8 @@ agent_ask(struct agent *a, const char *prompt, struct buf *err)
 		turns++;
 		m = take(a, &out);
 		agent_store(a, m);
+		if (a->out_closed)
+			return AGENT_PIPE;
 		if (!m->ncalls) {
 			a->text = xstrdup(m->content ? m->content : "");
 			if (a->stream && !a->line_start) {
@@ -344,7 +368,8 @@ agent_ask(struct agent *a, const char *prompt, struct buf *err)
 		}
 		if (run_calls(a, a->tools, &calls))
 			return AGENT_INTERRUPTED;
-		if (!nudged && calls >= a->nudge_after) {
+		if (!nudged && calls >= a->nudge_after &&
+		    toolreg_find(a->tools, "memory")) {
 			m = conv_add(&a->conv, MSG_SYSTEM, nudge);
 			agent_store(a, m);
 			nudged = 1;

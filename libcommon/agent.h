@@ -12,7 +12,8 @@
  * prompt, one system note asks the model to save what it learned.
  *
  * Returns 0 with the answer in a->text, AGENT_BUDGET when max_turns model
- * calls did not finish it, AGENT_INTERRUPTED on SIGINT/SIGTERM, or
+ * calls did not finish it, AGENT_INTERRUPTED on SIGINT/SIGTERM,
+ * AGENT_PIPE when stdout closed while the answer streamed, or
  * -HM_EFAIL when the provider failed (err says why).
  */
 #ifndef HM_AGENT_H
@@ -29,6 +30,7 @@ struct session_db;
 
 #define AGENT_BUDGET 1
 #define AGENT_INTERRUPTED 2
+#define AGENT_PIPE 3		/* stdout was closed under us */
 
 struct agent {
 	struct provider *prov;
@@ -52,6 +54,7 @@ struct agent {
 	long last_input;
 	int line_start;			/* stdout is at a line start */
 	int store_failed;
+	int out_closed;
 };
 
 void agent_init(struct agent *a);

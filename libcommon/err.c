@@ -6,6 +6,7 @@
  * pipe a quiet 141, so "hermes-memory list | head" and ">/dev/full" both
  * tell the truth.
  */
+#include <poll.h>
 #include <signal.h>
 
 #include "common.h"
@@ -26,11 +27,22 @@ hm_init(int argc, char **argv, int flags)
 	sig_cleanup_on_exit();
 }
 
+/* Is stdout a pipe whose reader went away?  Asked after the fact, when
+ * errno from the failed write is long gone. */
+static int
+stdout_broken(void)
+{
+	struct pollfd p = { 1, 0, 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 int
 hm_finish(int rc)
 {
+	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
+		if (errno == EPIPE || stdout_broken())
 			return HM_EXIT_PIPE;
 		hm_error("cannot write to standard output: %s",
 		    strerror(errno ? errno : EIO));

@@ -160,4 +160,30 @@ test_expect_success '-n stores nothing' '
 	test_cmp before after
 '
 
+test_expect_success '-n cannot continue a session' '
+	test_expect_code 2 hermes-ask -n -c hi 2>err &&
+	grep -q "cannot continue" err
+'
+
+test_expect_success '-c skips sessions of other sources (cron, gateway)' '
+	echo "[\"cli answer\", \"cron answer\", \"again\"]" >s.json &&
+	fake_llm_start openai s.json &&
+	hermes-ask "the cli question" >/dev/null &&
+	hermes-ask --source cron "the cron question" >/dev/null &&
+	hermes-ask -c follow up >/dev/null &&
+	fake_llm_body 3 >body &&
+	grep -q "the cli question" body && ! grep -q "the cron question" body
+'
+
+test_expect_success 'a closed stdout stops the agent: exit 141, no more calls' '
+	cat >s.json <<-\EOT &&
+	[{"chunk": 3, "chunk_delay": 0.05, "text": "first line\nsecond line\n", "tool_calls": [{"name": "session_search", "arguments": {"query": "x"}}]},
+	 {"text": "should never be asked"}]
+	EOT
+	fake_llm_start openai s.json &&
+	{ hermes-ask -q hi; echo $? >rc; } | head -c 1 >/dev/null &&
+	echo 141 >want && test_cmp want rc &&
+	test "$(fake_llm_requests)" = 1
+'
+
 test_done
