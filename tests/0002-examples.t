@@ -4,7 +4,7 @@ test_description='examples/ are linted and run'
 
 EX="$SRC_ROOT/examples"
 
-for f in "$EX"/*.sh; do
+for f in "$EX"/*.sh "$EX"/post-commit; do
 	n=${f##*/}
 	test_expect_success "$n parses (sh -n)" "sh -n '$f'"
 	if test_have shellcheck; then
@@ -50,5 +50,30 @@ if test_have git; then
 else
 	test_skip 'memory-snapshot.sh' 'no git'
 fi
+
+. "$TEST_ROOT/fakes/llm.sh"
+
+test_expect_success 'post-commit writes a review of the commit' '
+	git init -q repo && cd repo &&
+	cp "$EX/post-commit" .git/hooks/post-commit &&
+	echo "int main(void) { return 0; }" >main.c && git add main.c &&
+	echo "[\"No problems found.\"]" >../s.json &&
+	fake_llm_start openai ../s.json &&
+	git -c user.name=t -c user.email=t@t commit -q -m "add main" 2>../hookerr &&
+	test -f ".git/hermes-reviews/$(git rev-parse HEAD).md" &&
+	grep -q "No problems found." .git/hermes-reviews/*.md &&
+	fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]" >sent &&
+	grep -q "int main(void)" sent && grep -q "^Review this commit" sent
+'
+
+test_expect_success 'post-commit never fails the commit' '
+	cd repo &&
+	echo "[{\"status\": 401}]" >../s.json &&
+	fake_llm_start openai ../s.json &&
+	echo x >>main.c &&
+	git -c user.name=t -c user.email=t@t commit -q -am "second" &&
+	test "$(git rev-list --count HEAD)" = 2 &&
+	grep -q "HTTP 401" .git/hermes-reviews/last-error
+'
 
 test_done
