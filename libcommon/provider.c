@@ -378,9 +378,12 @@ attempt(struct provider *p, const char *model,
 				buf_adds(why, "malformed chunk in the stream");
 				res = ATTEMPT_RETRY;
 			} else if (!ps.done) {
+				char *was = rc < 0 ? buf_detach(why) : NULL;
+
 				buf_reset(why);
 				buf_addf(why, "stream cut before its end%s%s",
-				    rc < 0 ? ": " : "", rc < 0 ? why->s : "");
+				    was ? ": " : "", was ? was : "");
+				free(was);
 				res = ATTEMPT_RETRY;
 			}
 		}
