@@ -12,11 +12,11 @@
 
 #include "common.h"
 #include "agent.h"
+#include "answer.h"
 #include "cli.h"
 #include "config.h"
 #include "http.h"
 #include "json.h"
-#include "jsonschema.h"
 #include "path.h"
 #include "session.h"
 #include "sig.h"
@@ -126,60 +126,6 @@ load_schema(const char *arg)
 	}
 	buf_release(&b);
 	return s;
-}
-
-/* The inside of the first ``` fence, or -1. */
-static int
-first_fence(const char *t, struct buf *out)
-{
-	const char *p = t, *start, *end;
-
-	while (p && *p) {
-		if (!strncmp(p, "```", 3)) {
-			start = strchr(p, '\n');
-			if (!start)
-				return -1;
-			start++;
-			for (end = start; *end; end = strchr(end, '\n') ?
-			    strchr(end, '\n') + 1 : end + strlen(end))
-				if (!strncmp(end, "```", 3))
-					break;
-			buf_add(out, start, (size_t)(end - start));
-			return 0;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
-}
-
-/* Parse the answer as JSON (a ``` fence around it is allowed). */
-static cJSON *
-answer_json(const char *text)
-{
-	struct buf b = BUF_INIT;
-	cJSON *j;
-
-	if (first_fence(text, &b) == 0)
-		j = cJSON_Parse(b.s);
-	else
-		j = cJSON_Parse(text);
-	buf_release(&b);
-	return j;
-}
-
-static int
-validate(const cJSON *schema, const char *text, struct buf *why)
-{
-	cJSON *j = answer_json(text ? text : "");
-	int rc;
-
-	if (!j)
-		return hm_fail(why, HM_EINVAL, "the answer is not JSON");
-	rc = jsonschema_check(schema, j, why);
-	cJSON_Delete(j);
-	return rc;
 }
 
 static void
@@ -329,7 +275,7 @@ finish(struct agent *a, const char *id, int rc, struct buf *err)
 	if (o.json) {
 		print_json(a, id, NULL);
 	} else if (o.extract) {
-		if (first_fence(a->text, &out) < 0) {
+		if (answer_fence(a->text, &out) < 0) {
 			hm_error("no fenced code block in the answer");
 			return HM_EXIT_FAIL;
 		}
@@ -357,7 +303,7 @@ ask(struct agent *a, const char *prompt, const char *id)
 	int rc;
 
 	rc = agent_ask(a, prompt, &err);
-	if (rc == 0 && a->schema && validate(a->schema, a->text, &why) < 0) {
+	if (rc == 0 && a->schema && answer_check(a->schema, a->text, &why) < 0) {
 		{
 			struct buf again = BUF_INIT;
 
@@ -367,7 +313,7 @@ ask(struct agent *a, const char *prompt, const char *id)
 			rc = agent_ask(a, again.s, &err);
 			buf_release(&again);
 			buf_reset(&why);
-			if (rc == 0 && validate(a->schema, a->text, &why) < 0)
+			if (rc == 0 && answer_check(a->schema, a->text, &why) < 0)
 				rc = hm_fail(&err, HM_EFAIL, "the answer does "
 				    "not validate against the schema: %s",
 				    why.s);

@@ -2,7 +2,7 @@
  * hermes: the front door.  "hermes CMD ARGS" runs hermes-CMD ARGS, found
  * beside this binary first (so a build tree or a prefix is self-contained),
  * then on PATH, as git runs git-foo.  A user extends hermes by putting a
- * hermes-foo on PATH.  "hermes" alone opens the chat (hermes-ask).
+ * hermes-foo on PATH.  "hermes" alone runs hermes-ask (a prompt on stdin).
  *
  * The only state it touches: SOUL.md, written with the default identity
  * on first use and never overwritten (libcommon/soul.c).
@@ -15,7 +15,7 @@
 #include "soul.h"
 
 static const char *const known[][2] = {
-	{ "ask", "the agent: one turn or a chat, with tools" },
+	{ "ask", "the agent: answer a prompt, with tools" },
 	{ "config", "get, set and list configuration" },
 	{ "cron", "scheduled agent runs" },
 	{ "gateway", "messaging platforms in and out" },
@@ -106,8 +106,8 @@ usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "usage: hermes [--version] [--help] [CMD [ARGS]]\n\n"
-	    "Runs hermes-CMD ARGS; with no CMD, opens the chat "
-	    "(hermes-ask).\n\ncommands:\n");
+	    "Runs hermes-CMD ARGS; with no CMD, runs hermes-ask "
+	    "(prompt on stdin).\n\ncommands:\n");
 	for (i = 0; i < HM_ARRAY_SIZE(known); i++)
 		fprintf(fp, "  %-10s %s\n", known[i][0], known[i][1]);
 	fprintf(fp, "\n'hermes help CMD' shows a command's help; "
