@@ -20,6 +20,8 @@
 struct buf;
 struct config;
 struct session_db;
+struct roots;
+struct approve;
 
 struct tool_env {
 	const struct config *cfg;
@@ -27,6 +29,12 @@ struct tool_env {
 	const char *session_id;
 	size_t output_max;
 	int memory_writes;		/* memory tool calls so far */
+	const char *cwd;		/* absolute: relative paths start here */
+	struct roots *roots;		/* file tools stay inside; NULL: none */
+	struct approve *approve;	/* command policy; NULL: allow all */
+	int interactive;		/* a person can answer a prompt */
+	int depth;			/* delegate_task nesting, 0 at the top */
+	int hooks;			/* run $HERMES_HOME/hooks/ around calls */
 };
 
 struct tool {
