@@ -13,13 +13,16 @@
 #include "common.h"
 #include "agent.h"
 #include "answer.h"
+#include "approve.h"
 #include "cli.h"
 #include "config.h"
 #include "http.h"
 #include "json.h"
+#include "num.h"
 #include "path.h"
 #include "session.h"
 #include "sig.h"
+#include "tool_terminal.h"
 
 enum {
 	OPT_JSON = 0x100, OPT_NO_STREAM, OPT_NO_TOOLS, OPT_MAX_TURNS,
@@ -325,6 +328,39 @@ ask(struct agent *a, const char *prompt, const char *id)
 	return rc;
 }
 
+/*
+ * What the tools need: the cwd, whether a person can answer an approval
+ * prompt (a terminal, not --json: callers that spawn us are unattended),
+ * the command policy, and the delegate depth.  0 or an exit code.
+ */
+static int
+tool_setup(struct agent *a, struct config *cfg, struct approve *appr,
+    char *cwd)
+{
+	struct buf err = BUF_INIT;
+	const char *d = getenv("HERMES_DELEGATE_DEPTH");
+	long depth = 0;
+	int tty, rc;
+
+	if (!getcwd(cwd, PATH_MAX))
+		cwd[0] = '\0';
+	a->env.cwd = cwd[0] ? cwd : NULL;
+	tty = !o.json && isatty(2) && access("/dev/tty", R_OK | W_OK) == 0;
+	a->env.interactive = tty;
+	a->env.hooks = 1;
+	if (d && hm_parse_long(d, 0, 100, &depth) == 0)
+		a->env.depth = (int)depth;
+	rc = approve_init(appr, cfg, tty, &err);
+	if (rc < 0) {
+		hm_report(&err);
+		buf_release(&err);
+		return hm_exit_code(rc);
+	}
+	a->env.approve = appr;
+	buf_release(&err);
+	return 0;
+}
+
 static int
 setup(struct agent *a, struct config *cfg, struct provider *prov,
     struct toolreg *tools, int *rc)
@@ -391,11 +427,13 @@ run(int argc, char **argv)
 	struct buf prompt = BUF_INIT;
 	struct cli_state st;
 	struct agent a;
+	struct approve appr;
 	cJSON *schema = NULL;
-	char *id = NULL;
+	char *id = NULL, cwd[PATH_MAX];
 	int rc;
 
 	memset(&prov, 0, sizeof(prov));
+	memset(&appr, 0, sizeof(appr));
 	agent_init(&a);
 	if ((rc = cli_parse(&st, argc, argv, 0, -1, on_opt)) != CLI_GO)
 		return rc;
@@ -433,6 +471,8 @@ run(int argc, char **argv)
 	a.stream = prov.stream && !o.json && !o.extract && !schema;
 	a.popts.personality = o.personality;
 	a.popts.memory_tool = toolreg_find(&tools, "memory") != NULL;
+	if ((rc = tool_setup(&a, &cfg, &appr, cwd)))
+		goto out;
 	if (o.dry_run) {
 		if ((o.cont || o.session) &&
 		    (rc = open_session(&a, &sdb, &id, &cfg)))
@@ -451,6 +491,8 @@ run(int argc, char **argv)
 	sig_catch_interrupt();
 	rc = ask(&a, prompt.s, id);
 out:
+	terminal_cleanup();
+	approve_release(&appr);
 	session_db_close(sdb);
 	agent_release(&a);
 	toolreg_release(&tools);

@@ -5,11 +5,17 @@
 #include <cjson/cJSON.h>
 
 #include "common.h"
+#include "tool_agent.h"
+#include "tool_terminal.h"
 #include "toolreg.h"
 
 static const struct tool *const builtin[] = {
+	&tool_terminal,
+	&tool_process,
 	&tool_memory,
 	&tool_session_search,
+	&tool_todo,
+	&tool_delegate_task,
 };
 
 static int
@@ -45,16 +51,36 @@ toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err)
 				if (strlen(builtin[i]->toolset) == n &&
 				    !strncmp(builtin[i]->toolset, p, n))
 					known = 1;
-			if (!known)
-				return hm_fail(err, HM_EINVAL, "unknown toolset "
-				    "'%.*s' (known: memory, session)", (int)n,
-				    p);
+			if (!known) {
+				struct buf names = BUF_INIT;
+
+				toolreg_toolsets(&names);
+				hm_fail(err, HM_EINVAL, "unknown toolset '%.*s' "
+				    "(known: %s)", (int)n, p, names.s);
+				buf_release(&names);
+				return -HM_EINVAL;
+			}
 		}
 	}
 	for (i = 0; i < HM_ARRAY_SIZE(builtin); i++)
 		if (!toolsets || in_list(toolsets, builtin[i]->toolset))
 			toolreg_add(r, builtin[i]);
 	return 0;
+}
+
+void
+toolreg_toolsets(struct buf *out)
+{
+	size_t i, k;
+
+	for (i = 0; i < HM_ARRAY_SIZE(builtin); i++) {
+		for (k = 0; k < i; k++)
+			if (!strcmp(builtin[k]->toolset, builtin[i]->toolset))
+				break;
+		if (k == i)
+			buf_addf(out, "%s%s", out->len ? ", " : "",
+			    builtin[i]->toolset);
+	}
 }
 
 void

@@ -60,6 +60,8 @@ struct toolreg {
  * toolset name is -HM_EINVAL naming it and the known ones. */
 int toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err);
 void toolreg_add(struct toolreg *r, const struct tool *t);
+/* The built-in toolset names, ", "-separated, appended to out. */
+void toolreg_toolsets(struct buf *out);
 const struct tool *toolreg_find(const struct toolreg *r, const char *name);
 const cJSON *toolreg_schemas(struct toolreg *r);
 const char *toolreg_schemas_json(struct toolreg *r);	/* same, as text */
