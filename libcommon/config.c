@@ -68,7 +68,11 @@ static const struct config_key keys[] = {
 	    "directories file tools may touch, colon-separated (default: "
 	    "the current directory and worktrees/)", 0, 0, NULL },
 	{ "web.search_url", CONFIG_STR, NULL,
-	    "SearXNG-style JSON search endpoint for web_search", 0, 0, NULL },
+	    "SearXNG-style endpoint for web_search (URL?q=Q&format=json)", 0,
+	    0, NULL },
+	{ "web.timeout", CONFIG_INT, "20",
+	    "seconds one web_extract or web_search fetch may take", 1, 3600,
+	    NULL },
 	{ "delegate.max_parallel", CONFIG_INT, "3",
 	    "child agents delegate_task runs at once", 1, 16, NULL },
 	{ "delegate.max_turns", CONFIG_INT, "10",

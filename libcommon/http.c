@@ -2,7 +2,9 @@
  * http.c: libcurl easy handles, one per request.  SIGPIPE is ignored by
  * the callers that hold sockets (hm_init HM_SOCKETS), and CURLOPT_NOSIGNAL
  * keeps libcurl's resolver off signals.  SIGINT is noticed by the
- * progress callback through sig_interrupted.
+ * progress callback through sig_interrupted.  Every option is set again
+ * for each request: curl_easy_reset clears them all between requests, so
+ * nothing (redirects, protocols, caps) leaks from one request to the next.
  */
 #include <curl/curl.h>
 #include <ctype.h>
@@ -35,6 +37,12 @@ on_write(char *p, size_t size, size_t nmemb, void *vx)
 		}
 		return n;
 	}
+	if (x->req->max_body && x->resp->body.len + n > x->req->max_body) {
+		buf_add(&x->resp->body, p, x->req->max_body -
+		    x->resp->body.len);
+		x->resp->truncated = 1;
+		return 0;
+	}
 	buf_add(&x->resp->body, p, n);
 	return n;
 }
@@ -56,6 +64,40 @@ on_header(char *p, size_t size, size_t nmemb, void *vx)
 			x->resp->retry_after = v;
 	}
 	return n;
+}
+
+/* Redirects, protocols: for page fetches, see http.h. */
+static void
+set_web(CURL *c, const struct http_req *req)
+{
+	if (req->max_redirs > 0) {
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, req->max_redirs);
+		curl_easy_setopt(c, CURLOPT_AUTOREFERER, 1L);
+	} else {
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	}
+	if (!req->web_only)
+		return;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP |
+	    CURLPROTO_HTTPS));
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP |
+	    CURLPROTO_HTTPS));
+#endif
+}
+
+static char *
+info_str(CURL *c, CURLINFO what)
+{
+	char *s = NULL;
+
+	if (curl_easy_getinfo(c, what, &s) != CURLE_OK || !s)
+		return NULL;
+	return xstrdup(s);
 }
 
 static int
@@ -116,6 +158,7 @@ http_request(const struct http_req *req, struct http_resp *resp,
 	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "hermes/" HM_VERSION);
 	if (req->timeout > 0)
 		curl_easy_setopt(x.curl, CURLOPT_TIMEOUT, req->timeout);
+	set_web(x.curl, req);
 	if (!req->method || !strcmp(req->method, "POST")) {
 		curl_easy_setopt(x.curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDS, req->body ?
@@ -125,7 +168,9 @@ http_request(const struct http_req *req, struct http_resp *resp,
 	}
 	cc = curl_easy_perform(x.curl);
 	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (cc == CURLE_OK)
+	resp->final_url = info_str(x.curl, CURLINFO_EFFECTIVE_URL);
+	resp->content_type = info_str(x.curl, CURLINFO_CONTENT_TYPE);
+	if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && resp->truncated))
 		rc = 0;
 	else if (resp->interrupted)
 		rc = hm_fail(err, HM_EFAIL, "interrupted");
@@ -151,4 +196,8 @@ void
 http_resp_release(struct http_resp *resp)
 {
 	buf_release(&resp->body);
+	free(resp->final_url);
+	resp->final_url = NULL;
+	free(resp->content_type);
+	resp->content_type = NULL;
 }

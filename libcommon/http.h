@@ -17,6 +17,17 @@
  *   -HM_EFAIL aborted: by on_data, or by SIGINT (resp->interrupted)
  * The request's headers are never logged or copied into err: they may
  * hold an API key.
+ *
+ * Fetching pages (web tools): max_redirs > 0 follows at most that many
+ * redirects (0: none, a 3xx is the answer); too many is -HM_EIO.
+ * web_only limits the first URL and every redirect to http and https, so
+ * a page cannot send libcurl to file:// or ftp://.  max_body > 0 keeps at
+ * most that many bytes of the (decoded) body: past it the transfer stops,
+ * resp->truncated is set and the call still returns 0 with the status.
+ * timeout bounds the whole transfer, redirects included.
+ * resp->final_url (after redirects) and resp->content_type (the last
+ * response's header, as sent) are malloc'd or NULL, for every request;
+ * http_resp_release frees them with the body.
  */
 #ifndef HM_HTTP_H
 #define HM_HTTP_H
@@ -35,6 +46,9 @@ struct http_req {
 	long idle_timeout;		/* seconds without a byte; 0: 300 */
 	int (*on_data)(const char *p, size_t n, void *ctx);
 	void *ctx;
+	long max_redirs;		/* redirects followed; 0: none */
+	int web_only;			/* http and https only, redirects too */
+	size_t max_body;		/* bytes kept, then stop; 0: no cap */
 };
 
 struct http_resp {
@@ -42,6 +56,9 @@ struct http_resp {
 	struct buf body;
 	double retry_after;		/* seconds, -1 when absent */
 	int interrupted;
+	int truncated;			/* max_body reached, transfer stopped */
+	char *final_url;		/* malloc'd or NULL */
+	char *content_type;		/* malloc'd or NULL */
 };
 
 int http_request(const struct http_req *req, struct http_resp *resp,

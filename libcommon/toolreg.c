@@ -7,6 +7,7 @@
 #include "common.h"
 #include "tool_agent.h"
 #include "tool_terminal.h"
+#include "tool_web.h"
 #include "toolreg.h"
 
 static const struct tool *const builtin[] = {
@@ -16,6 +17,8 @@ static const struct tool *const builtin[] = {
 	&tool_session_search,
 	&tool_todo,
 	&tool_delegate_task,
+	&tool_web_extract,
+	&tool_web_search,
 };
 
 static int

@@ -67,7 +67,7 @@ say() {
 
 # Test bodies run in a subshell, so cleanup commands go through a file.
 test_when_finished() {
-	{ printf '%s\n' "$1"; cat "$TEST_TMP/.cleanup" 2>/dev/null; } \
+	{ printf '%s\n' "$1"; cat "$TEST_TMP/.cleanup" 2>/dev/null || :; } \
 		>"$TEST_TMP/.cleanup.new" &&
 	mv "$TEST_TMP/.cleanup.new" "$TEST_TMP/.cleanup"
 }
