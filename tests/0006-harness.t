@@ -3,14 +3,14 @@ test_description='the test harness itself: cleanup runs after a test, pass or fa
 . "${0%/*}/lib.sh"
 
 test_expect_success 'test_when_finished registers cleanups (first and later)' '
-	test_when_finished "echo one >cleaned" &&
+	test_when_finished "echo one >>cleaned" &&
 	test_when_finished "echo two >>cleaned" &&
 	true
 '
 
 test_expect_success 'they ran, most recent first' '
 	printf "two\none\n" >want &&
-	sort -r cleaned >got && test_cmp want got
+	test_cmp want cleaned
 '
 
 test_expect_success 'a body that fails still runs its cleanup' '
