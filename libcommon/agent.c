@@ -7,6 +7,9 @@
 
 #include "common.h"
 #include "agent.h"
+#include "config.h"
+#include "hooks.h"
+#include "json.h"
 #include "session.h"
 #include "sig.h"
 
@@ -319,6 +322,36 @@ out:
 	buf_release(&text);
 }
 
+/* The turn-end hook: {session, text, turns, tool_calls}; it cannot
+ * block anything, a broken one is reported. */
+static void
+turn_end(struct agent *a)
+{
+	struct buf reason = BUF_INIT, err = BUF_INIT;
+	cJSON *p;
+	char *json;
+	long secs = 10;
+
+	if (!a->env.hooks)
+		return;
+	p = cJSON_CreateObject();
+	if (a->session_id)
+		cJSON_AddStringToObject(p, "session", a->session_id);
+	cJSON_AddStringToObject(p, "text", a->text);
+	cJSON_AddNumberToObject(p, "turns", (double)a->turns);
+	cJSON_AddNumberToObject(p, "tool_calls", (double)a->tool_calls);
+	json = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	if (a->env.cfg)
+		config_get_long(a->env.cfg, "hooks.timeout", &secs, NULL);
+	if (hooks_run("turn-end", json ? json : "{}", secs * 1000, &reason,
+	    &err) < 0)
+		hm_warn("turn-end hook: %s", buf_str(&err));
+	cJSON_free(json);
+	buf_release(&reason);
+	buf_release(&err);
+}
+
 int
 agent_ask(struct agent *a, const char *prompt, struct buf *err)
 {
@@ -355,6 +388,7 @@ agent_ask(struct agent *a, const char *prompt, struct buf *err)
 			return AGENT_PIPE;
 		if (!m->ncalls) {
 			a->text = xstrdup(m->content ? m->content : "");
+			turn_end(a);
 			if (a->stream && !a->line_start) {
 				putchar('\n');
 				a->line_start = 1;

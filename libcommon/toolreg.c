@@ -5,6 +5,8 @@
 #include <cjson/cJSON.h>
 
 #include "common.h"
+#include "config.h"
+#include "hooks.h"
 #include "tool_agent.h"
 #include "tool_terminal.h"
 #include "tool_web.h"
@@ -154,6 +156,42 @@ cap(struct buf *out, size_t max)
 	*out = b;
 }
 
+/* Run hook EVENT with {session, tool, arguments[, result, error]}.
+ * Returns HOOKS_BLOCK with the reason in out for a blocking pre-tool. */
+static int
+hook(struct tool_env *env, const char *event, const char *name, cJSON *args,
+    const struct buf *result, int failed, struct buf *out)
+{
+	struct buf reason = BUF_INIT, err = BUF_INIT;
+	cJSON *p = cJSON_CreateObject();
+	long secs = 10;
+	char *json;
+	int rc;
+
+	if (env->session_id)
+		cJSON_AddStringToObject(p, "session", env->session_id);
+	cJSON_AddStringToObject(p, "tool", name);
+	cJSON_AddItemToObject(p, "arguments", cJSON_Duplicate(args, 1));
+	if (result) {
+		cJSON_AddStringToObject(p, "result", buf_str(result));
+		cJSON_AddBoolToObject(p, "error", failed);
+	}
+	json = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	if (env->cfg)
+		config_get_long(env->cfg, "hooks.timeout", &secs, NULL);
+	rc = hooks_run(event, json ? json : "{}", secs * 1000, &reason, &err);
+	cJSON_free(json);
+	if (rc == HOOKS_BLOCK && out)
+		buf_addf(out, "error: blocked by the %s hook: %s", event,
+		    buf_str(&reason));
+	else if (rc < 0)
+		hm_warn("%s hook: %s", event, buf_str(&err));
+	buf_release(&reason);
+	buf_release(&err);
+	return rc;
+}
+
 int
 toolreg_call(struct toolreg *r, struct tool_env *env, const char *name,
     const char *args, struct buf *out)
@@ -175,14 +213,21 @@ toolreg_call(struct toolreg *r, struct tool_env *env, const char *name,
 		    "object", name);
 		return -HM_EINVAL;
 	}
+	if (env->hooks && hook(env, "pre-tool", name, a, NULL, 0, out) ==
+	    HOOKS_BLOCK) {
+		cJSON_Delete(a);
+		return -HM_EINVAL;
+	}
 	rc = t->run(t, env, a, &msg);
-	cJSON_Delete(a);
 	if (rc < 0)
 		buf_addf(out, "error: %s", buf_str(&msg));
 	else
 		buf_add(out, buf_str(&msg), msg.len);
 	buf_release(&msg);
 	cap(out, env->output_max);
+	if (env->hooks)
+		hook(env, "post-tool", name, a, out, rc < 0, NULL);
+	cJSON_Delete(a);
 	return rc < 0 ? rc : 0;
 }
 
