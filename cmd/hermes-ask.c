@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "answer.h"
 #include "approve.h"
+#include "roots.h"
 #include "cli.h"
 #include "config.h"
 #include "http.h"
@@ -335,7 +336,7 @@ ask(struct agent *a, const char *prompt, const char *id)
  */
 static int
 tool_setup(struct agent *a, struct config *cfg, struct approve *appr,
-    char *cwd)
+    struct roots *roots, char *cwd)
 {
 	struct buf err = BUF_INIT;
 	const char *d = getenv("HERMES_DELEGATE_DEPTH");
@@ -350,7 +351,11 @@ tool_setup(struct agent *a, struct config *cfg, struct approve *appr,
 	a->env.hooks = 1;
 	if (d && hm_parse_long(d, 0, 100, &depth) == 0)
 		a->env.depth = (int)depth;
-	rc = approve_init(appr, cfg, tty, &err);
+	rc = roots_init(roots, cfg, a->env.cwd, &err);
+	if (rc == 0) {
+		a->env.roots = roots;
+		rc = approve_init(appr, cfg, tty, &err);
+	}
 	if (rc < 0) {
 		hm_report(&err);
 		buf_release(&err);
@@ -428,12 +433,14 @@ run(int argc, char **argv)
 	struct cli_state st;
 	struct agent a;
 	struct approve appr;
+	struct roots roots;
 	cJSON *schema = NULL;
 	char *id = NULL, cwd[PATH_MAX];
 	int rc;
 
 	memset(&prov, 0, sizeof(prov));
 	memset(&appr, 0, sizeof(appr));
+	memset(&roots, 0, sizeof(roots));
 	agent_init(&a);
 	if ((rc = cli_parse(&st, argc, argv, 0, -1, on_opt)) != CLI_GO)
 		return rc;
@@ -471,7 +478,7 @@ run(int argc, char **argv)
 	a.stream = prov.stream && !o.json && !o.extract && !schema;
 	a.popts.personality = o.personality;
 	a.popts.memory_tool = toolreg_find(&tools, "memory") != NULL;
-	if ((rc = tool_setup(&a, &cfg, &appr, cwd)))
+	if ((rc = tool_setup(&a, &cfg, &appr, &roots, cwd)))
 		goto out;
 	if (o.dry_run) {
 		if ((o.cont || o.session) &&
@@ -493,6 +500,7 @@ run(int argc, char **argv)
 out:
 	terminal_cleanup();
 	approve_release(&appr);
+	roots_release(&roots);
 	session_db_close(sdb);
 	agent_release(&a);
 	toolreg_release(&tools);

@@ -65,8 +65,9 @@ static const struct config_key keys[] = {
 	{ "hooks.timeout", CONFIG_INT, "10",
 	    "seconds a hook in hooks/ may run", 1, 3600, NULL },
 	{ "tools.roots", CONFIG_STR, NULL,
-	    "directories file tools may touch, colon-separated (default: "
-	    "the current directory and worktrees/)", 0, 0, NULL },
+	    "directories the file tools may touch, ':'-separated absolute "
+	    "paths (default: the cwd and $HERMES_HOME/worktrees)", 0, 0,
+	    NULL },
 	{ "web.search_url", CONFIG_STR, NULL,
 	    "SearXNG-style endpoint for web_search (URL?q=Q&format=json)", 0,
 	    0, NULL },

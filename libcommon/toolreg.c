@@ -8,6 +8,7 @@
 #include "config.h"
 #include "hooks.h"
 #include "tool_agent.h"
+#include "tool_file.h"
 #include "tool_terminal.h"
 #include "tool_web.h"
 #include "toolreg.h"
@@ -15,6 +16,10 @@
 static const struct tool *const builtin[] = {
 	&tool_terminal,
 	&tool_process,
+	&tool_read_file,
+	&tool_write_file,
+	&tool_patch,
+	&tool_search_files,
 	&tool_memory,
 	&tool_session_search,
 	&tool_todo,
