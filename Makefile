@@ -35,7 +35,7 @@ endif
 
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libsqlite3-dev libgit2-dev libinotifytools0-dev sqlite3 mandoc \
-	shellcheck hyperfine python3 perl git zsh ripgrep
+	shellcheck hyperfine python3 perl git zsh ripgrep openssh-server
 
 .PHONY: all deps test check bench install uninstall clean
 .SUFFIXES:

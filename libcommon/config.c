@@ -59,6 +59,8 @@ static const struct config_key keys[] = {
 	    "memory limit of that container", 0, 0, NULL },
 	{ "terminal.ssh.host", CONFIG_STR, NULL,
 	    "[user@]host the ssh backend runs commands on", 0, 0, NULL },
+	{ "terminal.ssh.config", CONFIG_STR, NULL,
+	    "ssh_config file for the ssh backend (ssh -F)", 0, 0, NULL },
 	{ "approvals.mode", CONFIG_ENUM, "ask",
 	    "dangerous commands: ask when someone is there, else deny; "
 	    "deny; or off", 0, 0, "ask|deny|off" },

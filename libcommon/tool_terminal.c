@@ -227,7 +227,7 @@ build_cmd(const struct tool_env *env, const char *cmd, const char *dir,
     struct cmdline *cl, struct buf *err)
 {
 	const char *be = config_get(env->cfg, "terminal.backend", NULL);
-	const char *host;
+	const char *host, *sshcfg;
 	char *home;
 	int n = 0;
 
@@ -257,6 +257,7 @@ build_cmd(const struct tool_env *env, const char *cmd, const char *dir,
 		return 0;
 	}
 	host = config_get(env->cfg, "terminal.ssh.host", NULL);
+	sshcfg = config_get(env->cfg, "terminal.ssh.config", NULL);
 	if (!host || !*host)
 		return hm_fail(err, HM_EFAIL, "ssh backend: set "
 		    "terminal.ssh.host");
@@ -271,6 +272,10 @@ build_cmd(const struct tool_env *env, const char *cmd, const char *dir,
 	}
 	buf_adds(&cl->c, cmd);
 	cl->argv[n++] = "ssh";
+	if (sshcfg && *sshcfg) {
+		cl->argv[n++] = "-F";
+		cl->argv[n++] = (char *)sshcfg;
+	}
 	cl->argv[n++] = "-o";
 	cl->argv[n++] = "BatchMode=yes";
 	cl->argv[n++] = "-o";
