@@ -17,6 +17,7 @@
 #include "roots.h"
 #include "cli.h"
 #include "config.h"
+#include "goal.h"
 #include "http.h"
 #include "json.h"
 #include "num.h"
@@ -27,7 +28,7 @@
 
 enum {
 	OPT_JSON = 0x100, OPT_NO_STREAM, OPT_NO_TOOLS, OPT_MAX_TURNS,
-	OPT_SCHEMA, OPT_DRY_RUN, OPT_SOURCE
+	OPT_SCHEMA, OPT_DRY_RUN, OPT_SOURCE, OPT_GOAL
 };
 
 static const struct cli_opt opts[] = {
@@ -46,12 +47,14 @@ static const struct cli_opt opts[] = {
 	{ "no-log", 'n', 0, NULL, "store nothing in state.db" },
 	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the request, send nothing" },
 	{ "source", OPT_SOURCE, 1, "NAME", "session source (default cli)" },
+	{ "goal", OPT_GOAL, 1, "OBJECTIVE", "work in turns until a judge says "
+	    "it is met" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 static struct {
 	const char *model, *session, *personality, *toolsets, *schema;
-	const char *source, *max_turns;
+	const char *source, *max_turns, *goal;
 	int cont, no_tools, json, no_stream, quiet, extract, no_log, dry_run;
 } o;
 
@@ -74,6 +77,7 @@ on_opt(int c, const char *arg)
 	case 'n': o.no_log = 1; break;
 	case OPT_DRY_RUN: o.dry_run = 1; break;
 	case OPT_SOURCE: o.source = arg; break;
+	case OPT_GOAL: o.goal = arg; break;
 	}
 	return 0;
 }
@@ -192,6 +196,40 @@ dry_run(struct agent *a, const char *prompt)
 	return HM_EXIT_OK;
 }
 
+/*
+ * The per-session choices kept with the session: a -p is remembered, and
+ * a continued session gets its personality back and carries on with an
+ * unmet goal.  0 or an exit code.
+ */
+static int
+session_state(struct agent *a, char **personality, char **goal)
+{
+	struct buf err = BUF_INIT;
+	int rc = 0;
+
+	if (!a->sdb || !a->session_id)
+		return 0;
+	if (o.personality) {
+		rc = session_meta_set(a->sdb, a->session_id, "personality",
+		    o.personality, &err);
+	} else if (o.cont || o.session) {
+		*personality = session_meta_get(a->sdb, a->session_id,
+		    "personality");
+		if (*personality) {
+			a->popts.personality = *personality;
+			rc = agent_system(a, &err);
+		}
+	}
+	if (rc == 0 && !o.goal && (o.cont || o.session))
+		*goal = session_meta_get(a->sdb, a->session_id, "goal");
+	if (rc < 0) {
+		hm_report(&err);
+		rc = hm_exit_code(rc);
+	}
+	buf_release(&err);
+	return rc;
+}
+
 /* Build the system prompt once before anything is stored, so a missing
  * personality fails before a session is created. */
 static int
@@ -301,12 +339,17 @@ finish(struct agent *a, const char *id, int rc, struct buf *err)
 }
 
 static int
-ask(struct agent *a, const char *prompt, const char *id)
+ask(struct agent *a, const char *prompt, const char *id,
+    const char *objective, const struct config *cfg)
 {
 	struct buf err = BUF_INIT, why = BUF_INIT;
 	int rc;
 
-	rc = agent_ask(a, prompt, &err);
+	if (objective)
+		rc = goal_run(a, objective, prompt, config_get(cfg,
+		    "goals.judge_model", NULL), &err);
+	else
+		rc = agent_ask(a, prompt, &err);
 	if (rc == 0 && a->schema && answer_check(a->schema, a->text, &why) < 0) {
 		{
 			struct buf again = BUF_INIT;
@@ -400,9 +443,12 @@ setup(struct agent *a, struct config *cfg, struct provider *prov,
 	if (*rc == 0 && (*rc = config_get_long(cfg, "agent.tool_output_max",
 	    &v, &err)) == 0)
 		a->env.output_max = (size_t)v;
-	if (*rc == 0 && (*rc = config_get_long(cfg, "agent.nudge_after", &v,
+	if (*rc == 0 && (*rc = config_get_long(cfg, "skills.nudge_after", &v,
 	    &err)) == 0)
 		a->nudge_after = v;
+	if (*rc == 0 && (*rc = config_get_long(cfg, "memory.nudge_interval",
+	    &v, &err)) == 0)
+		a->memory_interval = v;
 	if (*rc == 0 && (s = config_get(cfg, "compression.threshold", NULL))) {
 		t = strtod(s, NULL);
 		if (t <= 0 || t > 1)
@@ -436,6 +482,7 @@ run(int argc, char **argv)
 	struct roots roots;
 	cJSON *schema = NULL;
 	char *id = NULL, cwd[PATH_MAX];
+	char *meta_personality = NULL, *meta_goal = NULL;
 	int rc;
 
 	memset(&prov, 0, sizeof(prov));
@@ -455,7 +502,7 @@ run(int argc, char **argv)
 		rc = HM_EXIT_FAIL;
 		goto out;
 	}
-	if (!prompt.len) {
+	if (!prompt.len && !o.goal && !o.cont && !o.session) {
 		if (isatty(0))
 			hm_error("no prompt: the interactive chat is not "
 			    "available in this version; give a prompt as "
@@ -495,8 +542,14 @@ run(int argc, char **argv)
 	a.session_id = id;
 	a.env.sdb = sdb;
 	a.env.session_id = id;
+	if ((rc = session_state(&a, &meta_personality, &meta_goal)))
+		goto out;
+	if (!prompt.len && !o.goal && !meta_goal) {
+		rc = cli_usage_error("no prompt given");
+		goto out;
+	}
 	sig_catch_interrupt();
-	rc = ask(&a, prompt.s, id);
+	rc = ask(&a, prompt.s, id, o.goal ? o.goal : meta_goal, &cfg);
 out:
 	terminal_cleanup();
 	approve_release(&appr);
@@ -509,6 +562,8 @@ out:
 	cJSON_Delete(schema);
 	buf_release(&prompt);
 	free(id);
+	free(meta_personality);
+	free(meta_goal);
 	http_cleanup();
 	return rc;
 }

@@ -19,6 +19,7 @@ agent_init(struct agent *a)
 	memset(a, 0, sizeof(*a));
 	a->max_turns = 20;
 	a->nudge_after = 5;
+	a->memory_interval = 10;
 	a->threshold = 0.5;
 	a->line_start = 1;
 }
@@ -352,20 +353,90 @@ turn_end(struct agent *a)
 	buf_release(&err);
 }
 
+/* Did message m call one of the tools that save learning? */
+static int
+saves(const struct message *m, const char *tool)
+{
+	size_t k;
+
+	for (k = 0; k < m->ncalls; k++)
+		if (!strcmp(m->calls[k].name, tool))
+			return 1;
+	return 0;
+}
+
+#define MEMORY_NOTE "user turns have passed without a memory write"
+
+/* User turns since the memory tool was last called or the agent last
+ * reminded of it (the stored conversation counts, so the interval spans
+ * runs of -c). */
+static long
+turns_without_memory(const struct conv *c)
+{
+	long n = 0;
+	size_t i = c->n;
+
+	while (i-- > 0) {
+		if (c->m[i].role == MSG_ASSISTANT && saves(&c->m[i], "memory"))
+			break;
+		if (c->m[i].role == MSG_SYSTEM && c->m[i].content &&
+		    strstr(c->m[i].content, MEMORY_NOTE))
+			break;
+		if (c->m[i].role == MSG_USER)
+			n++;
+	}
+	return n;
+}
+
+static void
+note(struct agent *a, const char *text)
+{
+	struct message *m = conv_add(&a->conv, MSG_SYSTEM, text);
+
+	agent_store(a, m);
+}
+
+/* The learning nudge after many tool calls, naming what is offered. */
+static void
+nudge_learn(struct agent *a)
+{
+	int mem = toolreg_find(a->tools, "memory") != NULL;
+	int sk = toolreg_find(a->tools, "skill_manage") != NULL;
+
+	if (!mem && !sk)
+		return;
+	note(a, sk && mem ? "You have made many tool calls for this request. "
+	    "Before you finish, save what you learned that will matter "
+	    "later: a reusable procedure as a skill (skill_manage), facts as "
+	    "short memory entries." : sk ? "You have made many tool calls "
+	    "for this request. If the procedure is worth repeating, save it "
+	    "as a skill with skill_manage before you finish." : "You have "
+	    "made many tool calls for this request. Before you finish, save "
+	    "what you learned that will matter later as short entries with "
+	    "the memory tool.");
+}
+
 int
 agent_ask(struct agent *a, const char *prompt, struct buf *err)
 {
-	static const char nudge[] = "You have made many tool calls for this "
-	    "request. Before you finish, save what you learned that will "
-	    "matter later as short entries with the memory tool.";
 	struct message out, *m;
-	long turns = 0, calls = 0;
+	long turns = 0, calls = 0, since;
 	int nudged = 0, rc;
 
 	free(a->text);
 	a->text = NULL;
 	m = conv_add(&a->conv, MSG_USER, prompt);
 	agent_store(a, m);
+	since = turns_without_memory(&a->conv);
+	if (since >= a->memory_interval && toolreg_find(a->tools, "memory")) {
+		struct buf t = BUF_INIT;
+
+		buf_addf(&t, "%ld " MEMORY_NOTE ". If the user has shown "
+		    "preferences or facts worth keeping, save them with the "
+		    "memory tool.", since);
+		note(a, t.s);
+		buf_release(&t);
+	}
 	for (;;) {
 		if (sig_interrupted)
 			return AGENT_INTERRUPTED;
@@ -400,12 +471,12 @@ agent_ask(struct agent *a, const char *prompt, struct buf *err)
 			fflush(stdout);
 			a->line_start = 1;
 		}
+		if (saves(m, "memory") || saves(m, "skill_manage"))
+			nudged = 1;	/* it is saving already: no nudge */
 		if (run_calls(a, a->tools, &calls))
 			return AGENT_INTERRUPTED;
-		if (!nudged && calls >= a->nudge_after &&
-		    toolreg_find(a->tools, "memory")) {
-			m = conv_add(&a->conv, MSG_SYSTEM, nudge);
-			agent_store(a, m);
+		if (!nudged && calls >= a->nudge_after) {
+			nudge_learn(a);
 			nudged = 1;
 		}
 	}

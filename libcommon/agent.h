@@ -41,7 +41,8 @@ struct agent {
 	struct conv conv;		/* m[0]: the system prompt */
 	struct prompt_opts popts;
 	long max_turns;			/* model calls per prompt */
-	long nudge_after;
+	long nudge_after;		/* skills.nudge_after */
+	long memory_interval;		/* memory.nudge_interval */
 	double threshold;		/* compression, share of context */
 	int quiet;			/* no tool lines on stderr */
 	int stream;			/* print text deltas to stdout */

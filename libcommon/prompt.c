@@ -79,6 +79,34 @@ memory_block(struct buf *out, enum memory_target t, size_t limit,
 	return rc;
 }
 
+/* Built-in personalities, used when personalities/NAME.md does not
+ * exist: a file of that name replaces one. */
+static const char *const personalities[][2] = {
+	{ "concise", "You are Hermes. Answer in as few words as the question "
+	    "allows: no preamble, no summary, no pleasantries. Commands and "
+	    "code over prose." },
+	{ "technical", "You are Hermes, a senior engineer. Be precise: name "
+	    "versions, flags, files and line numbers; show the command and "
+	    "its output; state assumptions; prefer primary sources." },
+	{ "teacher", "You are Hermes, a patient teacher. Explain the why "
+	    "before the how, build from what the user already knows, give "
+	    "one small example at a time and check understanding." },
+	{ "creative", "You are Hermes, an inventive collaborator. Offer "
+	    "several distinct options, including an unexpected one, and say "
+	    "what each trades away." },
+};
+
+static const char *
+builtin_personality(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < HM_ARRAY_SIZE(personalities); i++)
+		if (!strcmp(personalities[i][0], name))
+			return personalities[i][1];
+	return NULL;
+}
+
 int
 prompt_build(const struct prompt_opts *o, struct buf *out, struct buf *err)
 {
@@ -94,12 +122,19 @@ prompt_build(const struct prompt_opts *o, struct buf *out, struct buf *err)
 		path = hm_path(rel.s);
 		buf_release(&rel);
 		if (buf_read_file(&text, path) < 0) {
-			rc = hm_fail(err, errno == ENOENT ? HM_ENOTFOUND :
-			    HM_EIO, "cannot read personality '%s': %s", path,
-			    strerror(errno));
-			free(path);
-			buf_release(&text);
-			return rc;
+			int e = errno;
+
+			if (e == ENOENT && builtin_personality(o->personality)) {
+				buf_adds(&text,
+				    builtin_personality(o->personality));
+			} else {
+				rc = hm_fail(err, e == ENOENT ? HM_ENOTFOUND :
+				    HM_EIO, "cannot read personality '%s': %s",
+				    path, strerror(e));
+				free(path);
+				buf_release(&text);
+				return rc;
+			}
 		}
 		free(path);
 	} else {

@@ -93,7 +93,9 @@ static const char *const steps[] = {
 	"    VALUES ('delete', old.id, old.content);"
 	"  INSERT INTO messages_fts(rowid, content)"
 	"    VALUES (new.id, new.content);"
-	"END;"
+	"END;",
+	/* 1 -> 2: per-session state (personality, goal) as a JSON object */
+	"ALTER TABLE sessions ADD COLUMN meta TEXT;"
 };
 
 #define INFO_COLS "id, source, model, title, cwd, profile, parent_id, " \
@@ -564,6 +566,57 @@ session_set_title(struct session_db *sdb, const char *id,
 	if (rc == 0 && db_changes(sdb->db) != 1)
 		rc = hm_fail(err, HM_ENOTFOUND, "no session '%s'", id);
 	db_finalize(st);
+	return rc < 0 ? rc : 0;
+}
+
+char *
+session_meta_get(struct session_db *sdb, const char *id, const char *key)
+{
+	struct buf path = BUF_INIT;
+	struct db_stmt *st;
+	char *v = NULL;
+	int rc;
+
+	buf_addf(&path, "$.%s", key);
+	st = prep(sdb, "SELECT json_extract(meta, ?2) FROM sessions "
+	    "WHERE id = ?1", &rc, NULL);
+	if (st) {
+		db_bind_text(st, 1, id);
+		db_bind_text(st, 2, path.s);
+		if (db_step(st, NULL) == 1)
+			v = db_column_dup(st, 0);
+		db_finalize(st);
+	}
+	buf_release(&path);
+	return v;
+}
+
+int
+session_meta_set(struct session_db *sdb, const char *id, const char *key,
+    const char *value, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	struct db_stmt *st;
+	int rc;
+
+	buf_addf(&path, "$.%s", key);
+	st = prep(sdb, value ? "UPDATE sessions SET meta = json_set("
+	    "COALESCE(meta, '{}'), ?2, ?3) WHERE id = ?1" :
+	    "UPDATE sessions SET meta = json_remove(COALESCE(meta, '{}'), ?2) "
+	    "WHERE id = ?1", &rc, err);
+	if (!st) {
+		buf_release(&path);
+		return rc;
+	}
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, path.s);
+	if (value)
+		db_bind_text(st, 3, value);
+	rc = db_step(st, err);
+	if (rc == 0 && db_changes(sdb->db) != 1)
+		rc = hm_fail(err, HM_ENOTFOUND, "no session '%s'", id);
+	db_finalize(st);
+	buf_release(&path);
 	return rc < 0 ? rc : 0;
 }
 

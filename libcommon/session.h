@@ -81,6 +81,13 @@ int session_append(struct session_db *sdb, const char *id,
     const struct message *m, struct buf *err);
 int session_set_title(struct session_db *sdb, const char *id,
     const char *title, struct buf *err);
+/* Per-session state kept with the session (sessions.meta, a JSON object
+ * of strings): the personality, the goal.  get returns a malloc'd value
+ * or NULL; set with value NULL removes the key.  Full ids only. */
+char *session_meta_get(struct session_db *sdb, const char *id,
+    const char *key);
+int session_meta_set(struct session_db *sdb, const char *id, const char *key,
+    const char *value, struct buf *err);
 
 /* Newest (by last activity) first; limit <= 0 means all. */
 int session_list(struct session_db *sdb, const char *source, long limit,

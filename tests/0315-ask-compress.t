@@ -9,7 +9,7 @@ test_expect_success 'setup: a tiny context window' '
 	provider.retry_delay_ms = 10
 	provider.retries = 0
 	model.context = 1000
-	agent.nudge_after = 100
+	skills.nudge_after = 100
 	EOT
 '
 

@@ -1,7 +1,7 @@
 /*
  * session.c: unit tests for libcommon/session.c and libcommon/db.c.
  * A read-only open of a missing state.db fails and creates nothing; the
- * schema is made once (user_version 1, mode 0600, WAL); ids have the
+ * schema is made once (user_version 2, mode 0600, WAL); ids have the
  * documented shape; a conversation with tool calls, tool results, a
  * tools-only reply, malformed arguments and usage round-trips field by
  * field; the session's counters and usage sums follow; the title is the
@@ -150,7 +150,7 @@ test_fresh(void)
 	rc = session_db_open(&sdb, &err);
 	is_int(rc, 0, "a second open migrates nothing and works");
 	session_db_close(sdb);
-	is_int(scalar("PRAGMA user_version"), 1, "schema version 1");
+	is_int(scalar("PRAGMA user_version"), 2, "schema version 2");
 	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('sessions', 'messages', 'messages_fts', 'messages_ai', "
 	    "'messages_ad', 'messages_au')"), 6, "tables and triggers exist");
@@ -622,7 +622,7 @@ test_db(void)
 	rc = session_db_open(&sdb, &err);
 	ok(rc < 0 && strstr(buf_str(&err), "version 99"),
 	    "a newer schema is refused: %s", err.s);
-	raw_exec("PRAGMA user_version = 1");
+	raw_exec("PRAGMA user_version = 2");
 	buf_release(&err);
 }
 
