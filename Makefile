@@ -9,7 +9,7 @@ MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
-PKGS = libcurl libcjson sqlite3 libgit2
+PKGS = libcurl libcjson sqlite3 libgit2 libedit
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror \
 	$(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer)
@@ -35,7 +35,8 @@ endif
 
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libsqlite3-dev libgit2-dev libinotifytools0-dev sqlite3 mandoc \
-	shellcheck hyperfine python3 perl git zsh ripgrep openssh-server
+	shellcheck hyperfine python3 perl git zsh ripgrep openssh-server \
+	libedit-dev
 
 .PHONY: all deps test check bench install uninstall clean
 .SUFFIXES:

@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "answer.h"
 #include "approve.h"
+#include "chat.h"
 #include "roots.h"
 #include "cli.h"
 #include "config.h"
@@ -483,7 +484,7 @@ run(int argc, char **argv)
 	cJSON *schema = NULL;
 	char *id = NULL, cwd[PATH_MAX];
 	char *meta_personality = NULL, *meta_goal = NULL;
-	int rc;
+	int rc, chat;
 
 	memset(&prov, 0, sizeof(prov));
 	memset(&appr, 0, sizeof(appr));
@@ -502,14 +503,10 @@ run(int argc, char **argv)
 		rc = HM_EXIT_FAIL;
 		goto out;
 	}
-	if (!prompt.len && !o.goal && !o.cont && !o.session) {
-		if (isatty(0))
-			hm_error("no prompt: the interactive chat is not "
-			    "available in this version; give a prompt as "
-			    "arguments or on stdin");
-		else
-			rc = cli_usage_error("no prompt given");
-		rc = HM_EXIT_USAGE;
+	chat = !prompt.len && isatty(0) && !o.goal && !o.json &&
+	    !o.dry_run && !o.extract && !schema;
+	if (!prompt.len && !chat && !o.goal && !o.cont && !o.session) {
+		rc = cli_usage_error("no prompt given");
 		goto out;
 	}
 	if (setup(&a, &cfg, &prov, &tools, &rc) < 0)
@@ -544,11 +541,23 @@ run(int argc, char **argv)
 	a.env.session_id = id;
 	if ((rc = session_state(&a, &meta_personality, &meta_goal)))
 		goto out;
+	sig_catch_interrupt();
+	if (chat) {
+		struct chat c;
+
+		memset(&c, 0, sizeof(c));
+		c.agent = &a;
+		c.sdb = sdb;
+		c.session_id = &id;
+		c.cfg = &cfg;
+		c.source = o.source ? o.source : "cli";
+		rc = chat_run(&c);
+		goto out;
+	}
 	if (!prompt.len && !o.goal && !meta_goal) {
 		rc = cli_usage_error("no prompt given");
 		goto out;
 	}
-	sig_catch_interrupt();
 	rc = ask(&a, prompt.s, id, o.goal ? o.goal : meta_goal, &cfg);
 out:
 	terminal_cleanup();

@@ -91,7 +91,9 @@ test_expect_success 'only db.c, http.c, worktree.c, watch.c see their libraries'
 	! grep -ln "git2\.h" "$SRC_ROOT"/cmd/*.c "$SRC_ROOT"/libcommon/*.c |
 		grep -v "/worktree\.c$" &&
 	! grep -ln "inotifytools\.h" "$SRC_ROOT"/cmd/*.c "$SRC_ROOT"/libcommon/*.c |
-		grep -v "/watch\.c$"
+		grep -v "/watch\.c$" &&
+	! grep -ln "include <readline\.h>" "$SRC_ROOT"/cmd/*.c "$SRC_ROOT"/libcommon/*.c |
+		grep -v "/lineedit\.c$"
 '
 
 test_done
