@@ -8,12 +8,14 @@
  * so empty links, empty items and trailing blanks never reach the text.
  * Dropped elements are skipped by counting nested tags of the same name
  * (a </body> ends the skip, so an unclosed <nav> loses little); raw-text
- * elements (script, style, ...) jump to their end tag.
+ * elements (script, style, ...) jump to their end tag.  Link targets
+ * are resolved by url.c.
  */
 #include <strings.h>
 
 #include "common.h"
 #include "html.h"
+#include "url.h"
 
 #define HTML_LISTS	16
 
@@ -245,109 +247,10 @@ html_utf8_clean(const char *s, size_t len, struct buf *out)
 	clean(s, len, out, 0);
 }
 
-/* Length of "scheme:" at the start of s, or 0. */
-static size_t
-scheme_len(const char *s)
-{
-	size_t i = 0;
-
-	if (!is_alpha(s[0]))
-		return 0;
-	while (is_alnum(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
-		i++;
-	return s[i] == ':' ? i + 1 : 0;
-}
-
-/* Append path p[0..n) to out without its . and .. segments. */
-static void
-remove_dots(const char *p, size_t n, struct buf *out)
-{
-	size_t start = out->len, i = 0, e, seg;
-	int dir = 0;
-
-	if (n && p[0] == '/')
-		i = 1;
-	while (i <= n) {
-		for (e = i; e < n && p[e] != '/'; e++)
-			;
-		seg = e - i;
-		dir = (seg == 1 && p[i] == '.') ||
-		    (seg == 2 && p[i] == '.' && p[i + 1] == '.');
-		if (seg == 2 && dir) {
-			while (out->len > start && out->s[out->len - 1] != '/')
-				out->len--;
-			if (out->len > start)
-				out->len--;
-			buf_setlen(out, out->len);
-		} else if (!dir) {
-			buf_addc(out, '/');
-			buf_add(out, p + i, seg);
-		}
-		i = e + 1;
-	}
-	if (dir || out->len == start)
-		buf_addc(out, '/');
-}
-
 int
 html_url_resolve(const char *base, const char *ref, struct buf *out)
 {
-	struct buf r = BUF_INIT, t = BUF_INIT;
-	size_t bs, auth, q, i;
-	const char *s;
-
-	for (s = ref; is_space(*s); s++)
-		;
-	for (; *s; s++)		/* URLs lose tabs and newlines */
-		if (*s != '\t' && *s != '\n' && *s != '\r')
-			buf_addc(&t, *s);
-	buf_rtrim(&t);
-	s = buf_str(&t);
-	bs = scheme_len(base);
-	auth = bs;
-	if (bs && base[bs] == '/' && base[bs + 1] == '/')
-		auth = bs + 2 + strcspn(base + bs + 2, "/?#");
-	if (scheme_len(s)) {
-		buf_adds(&r, s);
-	} else if (!bs || auth == bs) {
-		buf_release(&t);
-		return -1;
-	} else if (s[0] == '/' && s[1] == '/') {
-		buf_add(&r, base, bs);
-		buf_adds(&r, s);
-	} else if (s[0] == '?' || s[0] == '#' || !s[0]) {
-		buf_add(&r, base, strcspn(base, s[0] == '?' ? "?#" : "#"));
-		buf_adds(&r, s);
-	} else {
-		buf_add(&r, base, auth);
-		q = strcspn(s, "?#");
-		if (s[0] == '/') {
-			remove_dots(s, q, &r);
-		} else {
-			struct buf m = BUF_INIT;
-
-			i = auth + strcspn(base + auth, "?#");
-			while (i > auth && base[i - 1] != '/')
-				i--;
-			if (i == auth)
-				buf_addc(&m, '/');
-			else
-				buf_add(&m, base + auth, i - auth);
-			buf_add(&m, s, q);
-			remove_dots(m.s, m.len, &r);
-			buf_release(&m);
-		}
-		buf_adds(&r, s + q);
-	}
-	for (i = 0; i < r.len; i++) {
-		if (r.s[i] == ' ' || r.s[i] == '(' || r.s[i] == ')')
-			buf_addf(out, "%%%02X", (unsigned)r.s[i]);
-		else
-			buf_addc(out, r.s[i]);
-	}
-	buf_release(&r);
-	buf_release(&t);
-	return 0;
+	return url_resolve(base, ref, out);
 }
 
 /* The writer: what is due is written before the next visible text. */
@@ -541,7 +444,7 @@ open_link(struct conv *c, const struct tag *t)
 	clean(t->href, t->hreflen, &h, 1);
 	buf_reset(&c->href);
 	if (h.len && h.s[0] != '#' && strncasecmp(h.s, "javascript:", 11) &&
-	    html_url_resolve(buf_str(&c->base), h.s, &c->href) == 0)
+	    url_resolve(buf_str(&c->base), h.s, &c->href) == 0)
 		c->in_a = 1;
 	buf_release(&h);
 }
@@ -562,8 +465,7 @@ start_tag(struct conv *c, const struct tag *t)
 		struct buf h = BUF_INIT, u = BUF_INIT;
 
 		clean(t->href, t->hreflen, &h, 1);
-		if (html_url_resolve(buf_str(&c->base), h.s ? h.s : "",
-		    &u) == 0) {
+		if (url_resolve(buf_str(&c->base), h.s ? h.s : "", &u) == 0) {
 			buf_release(&c->base);
 			c->base = u;
 		} else {

@@ -17,11 +17,8 @@
  * the page is converted again with nav, header, footer, aside and form
  * kept.  Returns 0; html may be cut anywhere (a size cap).
  *
- * html_url_resolve: ref against base (RFC 3986 section 5.2: absolute,
- * //host, /path, ?query, #frag, relative with . and ..), appended to out.
- * Spaces and parentheses become %20 %28 %29 so the URL survives inside
- * a Markdown link.  Returns 0, or -1 when base is not absolute and ref
- * is relative (out unchanged).
+ * html_url_resolve: url_resolve (url.h, which holds the contract) under
+ * the name html.h has always offered; links are resolved with it.
  *
  * html_utf8_clean: append s to out as valid UTF-8 (non-UTF-8 bytes read
  * as Latin-1), without NUL and C0 controls other than tab and newline;

@@ -1,5 +1,6 @@
 /*
- * tool_file.h: the file tools, toolset "file" (tool_file.c).
+ * tool_file.h: the file tools, toolset "file" (tool_file.c: read_file,
+ * write_file; tool_patch.c: patch; tool_search.c: search_files).
  *
  * read_file{path, offset, limit}: numbered lines ("   12\ttext"), 500 by
  *   default, binary files refused, a note telling the next offset.

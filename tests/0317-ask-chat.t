@@ -90,6 +90,8 @@ test_expect_success 'Ctrl-C stops an answer, not the chat; Ctrl-D leaves' '
 	expect interrupted
 	send next
 	expect after
+	expect hermes>
+	sleep 0.2
 	ctrl-d
 	EOT
 	python3 "$PTY" script -- hermes-ask >screen 2>&1
