@@ -415,9 +415,6 @@ setup(struct agent *a, struct config *cfg, struct provider *prov,
     struct toolreg *tools, int *rc)
 {
 	struct buf err = BUF_INIT;
-	long v;
-	double t;
-	const char *s;
 
 	*rc = hm_home_init(&err);
 	if (*rc == 0)
@@ -432,33 +429,8 @@ setup(struct agent *a, struct config *cfg, struct provider *prov,
 		*rc = provider_from_config(prov, cfg, &err);
 	if (*rc == 0)
 		*rc = toolreg_init(tools, o.no_tools ? "" : o.toolsets, &err);
-	if (*rc == 0 && (*rc = config_get_long(cfg, "agent.max_turns", &v,
-	    &err)) == 0)
-		a->max_turns = v;
-	if (*rc == 0 && (*rc = config_get_long(cfg, "memory.max_chars", &v,
-	    &err)) == 0)
-		a->popts.memory_limit = (size_t)v;
-	if (*rc == 0 && (*rc = config_get_long(cfg, "memory.user_max_chars",
-	    &v, &err)) == 0)
-		a->popts.user_limit = (size_t)v;
-	if (*rc == 0 && (*rc = config_get_long(cfg, "agent.tool_output_max",
-	    &v, &err)) == 0)
-		a->env.output_max = (size_t)v;
-	if (*rc == 0 && (*rc = config_get_long(cfg, "skills.nudge_after", &v,
-	    &err)) == 0)
-		a->nudge_after = v;
-	if (*rc == 0 && (*rc = config_get_long(cfg, "memory.nudge_interval",
-	    &v, &err)) == 0)
-		a->memory_interval = v;
-	if (*rc == 0 && (s = config_get(cfg, "compression.threshold", NULL))) {
-		t = strtod(s, NULL);
-		if (t <= 0 || t > 1)
-			*rc = hm_fail(&err, HM_EFAIL, "invalid value '%s' for "
-			    "'compression.threshold': expected a number in "
-			    "(0, 1]", s);
-		else
-			a->threshold = t;
-	}
+	if (*rc == 0)
+		*rc = agent_configure(a, cfg, &err);
 	if (*rc < 0) {
 		hm_report(&err);
 		*rc = hm_exit_code(*rc);

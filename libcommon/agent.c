@@ -24,6 +24,51 @@ agent_init(struct agent *a)
 	a->line_start = 1;
 }
 
+int
+agent_configure(struct agent *a, const struct config *cfg, struct buf *err)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		int size_t_field;
+	} longs[] = {
+		{ "agent.max_turns", offsetof(struct agent, max_turns), 0 },
+		{ "skills.nudge_after", offsetof(struct agent, nudge_after), 0 },
+		{ "memory.nudge_interval", offsetof(struct agent,
+		    memory_interval), 0 },
+		{ "memory.max_chars", offsetof(struct agent,
+		    popts.memory_limit), 1 },
+		{ "memory.user_max_chars", offsetof(struct agent,
+		    popts.user_limit), 1 },
+		{ "agent.tool_output_max", offsetof(struct agent,
+		    env.output_max), 1 },
+	};
+	const char *s;
+	size_t i;
+	double t;
+	long v;
+	int rc;
+
+	for (i = 0; i < HM_ARRAY_SIZE(longs); i++) {
+		if ((rc = config_get_long(cfg, longs[i].key, &v, err)) < 0)
+			return rc;
+		if (longs[i].size_t_field)
+			*(size_t *)((char *)a + longs[i].off) = (size_t)v;
+		else
+			*(long *)((char *)a + longs[i].off) = v;
+	}
+	if ((s = config_get(cfg, "compression.threshold", NULL))) {
+		t = strtod(s, NULL);
+		if (t <= 0 || t > 1)
+			return hm_fail(err, HM_EFAIL, "invalid value '%s' for "
+			    "'compression.threshold': expected a number in "
+			    "(0, 1]", s);
+		a->threshold = t;
+	}
+	a->env.cfg = cfg;
+	return 0;
+}
+
 void
 agent_release(struct agent *a)
 {

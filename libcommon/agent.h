@@ -58,7 +58,14 @@ struct agent {
 	int out_closed;
 };
 
+struct config;
+
 void agent_init(struct agent *a);
+/* The loop's settings from config: agent.max_turns, the memory caps,
+ * agent.tool_output_max, skills.nudge_after, memory.nudge_interval,
+ * compression.threshold.  A bad value is an error naming the key. */
+int agent_configure(struct agent *a, const struct config *cfg,
+    struct buf *err);
 void agent_release(struct agent *a);
 int agent_ask(struct agent *a, const char *prompt, struct buf *err);
 int agent_store(struct agent *a, const struct message *m);
