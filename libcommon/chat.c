@@ -13,6 +13,7 @@
 #include "goal.h"
 #include "lineedit.h"
 #include "memory.h"
+#include "path.h"
 #include "session.h"
 #include "sig.h"
 
@@ -63,8 +64,11 @@ static void
 ask(struct chat *c, const char *text)
 {
 	struct buf err = BUF_INIT;
+	int rc = agent_ask(c->agent, text, &err);
 
-	report(agent_ask(c->agent, text, &err), &err);
+	if (rc == 0 && !c->agent->stream && c->agent->text)
+		say("%s\n", c->agent->text);	/* --no-stream */
+	report(rc, &err);
 	buf_release(&err);
 }
 
@@ -81,6 +85,8 @@ cmd_new(struct chat *c)
 		memset(&info, 0, sizeof(info));
 		info.source = (char *)c->source;
 		info.model = a->prov->model;
+		info.cwd = (char *)a->env.cwd;
+		info.profile = (char *)hm_profile();
 		if (session_new(c->sdb, &info, &id, &err) < 0) {
 			hm_report(&err);
 			buf_release(&err);
@@ -90,6 +96,9 @@ cmd_new(struct chat *c)
 		*c->session_id = id;
 		a->session_id = id;
 		a->env.session_id = id;
+		if (a->popts.personality)
+			session_meta_set(c->sdb, id, "personality",
+			    a->popts.personality, NULL);
 	}
 	a->usage.input = a->usage.output = a->usage.cached = 0;
 	a->turns = a->tool_calls = 0;
@@ -129,18 +138,21 @@ cmd_personality(struct chat *c, const char *arg)
 	struct agent *a = c->agent;
 	const char *was = a->popts.personality;
 	static char *kept;
+	char *next;
 
 	if (!*arg) {
 		say("personality: %s\n", was ? was : "(SOUL.md)");
 		return;
 	}
-	free(kept);
-	kept = strcmp(arg, "none") ? xstrdup(arg) : NULL;
-	a->popts.personality = kept;
+	next = strcmp(arg, "none") ? xstrdup(arg) : NULL;
+	a->popts.personality = next;
 	if (agent_system(a, &err) < 0) {
 		hm_report(&err);
-		a->popts.personality = was;
+		a->popts.personality = was;	/* kept still holds it */
+		free(next);
 	} else {
+		free(kept);
+		kept = next;
 		if (c->sdb && *c->session_id)
 			session_meta_set(c->sdb, *c->session_id, "personality",
 			    kept, NULL);
@@ -247,7 +259,15 @@ chat_run(struct chat *c)
 	if (isatty(0))
 		say("hermes %s, model %s. /help for commands, Ctrl-D to "
 		    "leave.\n", HM_VERSION, c->agent->prov->model);
-	while ((line = lineedit_read("hermes> "))) {
+	for (;;) {
+		sig_interrupted = 0;
+		line = lineedit_read("hermes> ");
+		if (!line && sig_interrupted && !sig_terminated) {
+			say("\n");	/* Ctrl-C at the prompt: a new line */
+			continue;
+		}
+		if (!line || sig_terminated)
+			break;
 		for (s = line; *s == ' ' || *s == '\t'; s++)
 			;
 		n = strlen(s);
@@ -256,19 +276,19 @@ chat_run(struct chat *c)
 			s[--n] = '\0';
 		sig_interrupted = 0;
 		if (*s == '/') {
-			if (slash(c, s)) {
-				free(line);
+			if (slash(c, s))
 				break;
-			}
 		} else if (*s) {
 			ask(c, s);
 		}
 		free(line);
-		if (c->agent->out_closed)
+		line = NULL;
+		if (c->agent->out_closed || sig_terminated)
 			break;
 	}
+	free(line);
 	lineedit_close();
 	if (*c->session_id)
 		fprintf(stderr, "session: %s\n", *c->session_id);
-	return HM_EXIT_OK;
+	return c->agent->out_closed ? HM_EXIT_PIPE : HM_EXIT_OK;
 }

@@ -13,7 +13,8 @@ static const char judge_system[] = "You judge whether an assistant has "
     "with only a JSON object: {\"done\": true|false, \"reason\": "
     "\"one short sentence\"}.";
 
-/* 1 done, 0 not done (why holds the reason), -1 the call failed. */
+/* 1 done, 0 not done (why holds the reason), -1 the call failed, -2 it
+ * was interrupted. */
 static int
 judge(struct agent *a, const char *objective, const char *model,
     struct buf *why, struct buf *err)
@@ -36,13 +37,15 @@ judge(struct agent *a, const char *objective, const char *model,
 	memset(&out, 0, sizeof(out));
 	if (model && *model) {
 		keep = a->prov->model;
-		a->prov->model = (char *)model;
+		a->prov->model = xstrdup(model);	/* a fallback may free it */
 	}
 	rc = provider_chat(a->prov, &call, &out, err);
-	if (keep)
+	if (keep) {
+		free(a->prov->model);
 		a->prov->model = keep;
+	}
 	if (rc < 0) {
-		done = -1;
+		done = a->prov->interrupted ? -2 : -1;
 		goto out;
 	}
 	a->usage.input += out.usage.input;
@@ -80,7 +83,7 @@ goal_run(struct agent *a, const char *objective, const char *prompt,
     const char *judge_model, struct buf *err)
 {
 	struct buf why = BUF_INIT, next = BUF_INIT, first = BUF_INIT;
-	long budget = a->max_turns;
+	long budget = a->max_turns, start = a->turns;
 	struct message *m;
 	int rc, done;
 
@@ -96,7 +99,7 @@ goal_run(struct agent *a, const char *objective, const char *prompt,
 		buf_reset(&why);
 		done = judge(a, objective, judge_model, &why, err);
 		if (done < 0) {
-			rc = -HM_EFAIL;
+			rc = done == -2 ? AGENT_INTERRUPTED : -HM_EFAIL;
 			break;
 		}
 		buf_reset(&next);
@@ -108,11 +111,11 @@ goal_run(struct agent *a, const char *objective, const char *prompt,
 			set_goal(a, NULL);
 			break;
 		}
-		if (a->turns >= budget) {
+		if (a->turns - start >= budget) {
 			rc = AGENT_BUDGET;
 			break;
 		}
-		a->max_turns = budget - a->turns;
+		a->max_turns = budget - (a->turns - start);
 		buf_reset(&next);
 		buf_addf(&next, "The objective is not met yet (%s). Keep "
 		    "working toward it: %s", why.s, objective);

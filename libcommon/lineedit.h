@@ -9,7 +9,8 @@
  * or NULL at end of input; lines are added to the history, which
  * lineedit_close writes back (mode 0600, last 1000 lines).  When stdin
  * is not a terminal, lines are read plainly with no prompt and no
- * history, so a chat can be scripted.
+ * history (hermes-ask only starts the chat on a terminal, but a caller
+ * may read lines this way).
  */
 #ifndef HM_LINEEDIT_H
 #define HM_LINEEDIT_H

@@ -9,6 +9,7 @@
 #include "sig.h"
 
 volatile sig_atomic_t sig_interrupted;
+volatile sig_atomic_t sig_terminated;
 
 static char tmp_path[PATH_MAX];
 static volatile sig_atomic_t tmp_set;
@@ -25,7 +26,8 @@ on_fatal(int sig)
 static void
 on_interrupt(int sig)
 {
-	(void)sig;
+	if (sig == SIGTERM)
+		sig_terminated = 1;
 	sig_interrupted = 1;
 }
 

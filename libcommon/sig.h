@@ -5,8 +5,10 @@
  * sig_cleanup_on_exit(): SIGINT/SIGTERM/SIGHUP unlink the temp file that
  * atomic_write has registered, then kill us with the same signal.  Every
  * command gets this from hm_init.
- * sig_catch_interrupt(): SIGINT and SIGTERM only set sig_interrupted; the
- * loop checks it, saves its work and exits 130 (hermes-ask, daemons).
+ * sig_catch_interrupt(): SIGINT and SIGTERM only set sig_interrupted (and
+ * SIGTERM sig_terminated); the loop checks it, saves its work and exits
+ * 130 (hermes-ask, daemons).  The chat goes back to its prompt after a
+ * SIGINT but leaves on SIGTERM.
  * sig_tempfile(path) registers (NULL clears) the temp file; the path is
  * copied into a static array so the handler never touches the heap.
  */
@@ -16,6 +18,7 @@
 #include <signal.h>
 
 extern volatile sig_atomic_t sig_interrupted;
+extern volatile sig_atomic_t sig_terminated;	/* SIGTERM: leave, too */
 
 void sig_cleanup_on_exit(void);
 void sig_catch_interrupt(void);
