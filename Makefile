@@ -8,6 +8,7 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+SKILLDIR = $(PREFIX)/share/hermes/skills
 
 PKGS = libcurl libcjson sqlite3 libgit2 libedit
 CFLAGS ?= -O2 -g
@@ -105,6 +106,8 @@ install: all
 	for c in $(filter-out hermes,$(CMDS:bin/%=%)); do \
 		ln -sf hermes $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 	install -m 0644 completions/_hermes $(DESTDIR)$(ZSHCOMPDIR)/_hermes
+	for f in $$(cd skills && find . -type f); do \
+		install -D -m 0644 skills/$$f $(DESTDIR)$(SKILLDIR)/$$f; done
 
 uninstall:
 	rm -f $(CMDS:bin/%=$(DESTDIR)$(BINDIR)/%)
@@ -113,6 +116,7 @@ uninstall:
 	rm -f $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hermes $(DESTDIR)$(ZSHCOMPDIR)/_hermes
 	rm -f $(CMDS:bin/%=$(DESTDIR)$(BASHCOMPDIR)/%)
+	rm -rf $(DESTDIR)$(SKILLDIR)
 
 clean:
 	rm -rf bin libcommon.a libcommon/*.o cmd/*.o tests/unit/*.t \

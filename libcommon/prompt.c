@@ -8,6 +8,7 @@
 #include "memory.h"
 #include "path.h"
 #include "prompt.h"
+#include "skill.h"
 #include "soul.h"
 
 #define AGENTS_MAX 20000
@@ -165,6 +166,16 @@ prompt_build(const struct prompt_opts *o, struct buf *out, struct buf *err)
 	    "Memory (MEMORY.md)", err);
 	if (rc < 0)
 		return rc;
+	if ((rc = skill_index(&text, err)) < 0) {
+		buf_release(&text);
+		return rc;
+	}
+	if (text.len) {
+		buf_adds(out, "\n\n");
+		buf_add(out, text.s, text.len);
+		buf_rtrim(out);
+	}
+	buf_release(&text);
 	if (o->memory_tool)
 		buf_adds(out, "\n\nSave what will matter in later sessions "
 		    "with the memory tool: short entries, merged and pruned "

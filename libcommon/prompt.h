@@ -5,7 +5,8 @@
  * Order (SPEC section 4): SOUL.md, or personalities/NAME.md with -p; the
  * USER.md block; project context (the nearest AGENTS.md from the current
  * directory up to the git root, capped at 20000 characters keeping head
- * and tail); the MEMORY.md block; the skills index (none yet).  Blocks
+ * and tail); the MEMORY.md block; the skills index (names and
+ * descriptions only: skill_view loads one, skill.h).  Blocks
  * with nothing in them are left out: the prompt stays lean.
  * A missing SOUL.md is written with the default first (soul.h).
  */

@@ -9,6 +9,7 @@
 #include "hooks.h"
 #include "tool_agent.h"
 #include "tool_file.h"
+#include "tool_skills.h"
 #include "tool_terminal.h"
 #include "tool_web.h"
 #include "toolreg.h"
@@ -22,6 +23,9 @@ static const struct tool *const builtin[] = {
 	&tool_search_files,
 	&tool_memory,
 	&tool_session_search,
+	&tool_skills_list,
+	&tool_skill_view,
+	&tool_skill_manage,
 	&tool_todo,
 	&tool_delegate_task,
 	&tool_web_extract,
