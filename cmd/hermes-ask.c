@@ -25,6 +25,7 @@
 #include "path.h"
 #include "session.h"
 #include "sig.h"
+#include "skill.h"
 #include "tool_terminal.h"
 
 enum {
@@ -195,6 +196,37 @@ dry_run(struct agent *a, const char *prompt)
 	buf_release(&body);
 	buf_release(&err);
 	return HM_EXIT_OK;
+}
+
+/* The chat's /skills: name TAB description, one a line. */
+static int
+chat_skills(struct buf *out, struct buf *err)
+{
+	struct skill_set set = SKILL_SET_INIT;
+	size_t i;
+	int rc = skill_set_load(&set, err);
+
+	for (i = 0; rc == 0 && i < set.n; i++)
+		buf_addf(out, "/%-22s %.70s\n", set.v[i].name,
+		    set.v[i].description);
+	skill_set_release(&set);
+	return rc;
+}
+
+/* The chat's /NAME: the skill's SKILL.md, or -HM_ENOTFOUND. */
+static int
+chat_skill_text(const char *name, struct buf *out, struct buf *err)
+{
+	struct skill_set set = SKILL_SET_INIT;
+	const struct skill *sk;
+	int rc = skill_set_load(&set, err);
+
+	if (rc == 0 && !(sk = skill_set_find(&set, name)))
+		rc = -HM_ENOTFOUND;
+	else if (rc == 0)
+		rc = skill_read(sk, NULL, out, err);
+	skill_set_release(&set);
+	return rc;
 }
 
 /*
@@ -523,6 +555,8 @@ run(int argc, char **argv)
 		c.session_id = &id;
 		c.cfg = &cfg;
 		c.source = o.source ? o.source : "cli";
+		c.skills_list = chat_skills;
+		c.skill_text = chat_skill_text;
 		rc = chat_run(&c);
 		goto out;
 	}

@@ -111,6 +111,25 @@ test_expect_success '/goal runs the judge loop from the chat' '
 	test "$(fake_llm_requests)" = 2
 '
 
+test_expect_success '/skills lists skills; /NAME sends the skill with the request' '
+	hermes-skill create tidy-commits -d "Write tidy commit messages" - <<-\EOT &&
+	Use the imperative mood; wrap at 72; say why.
+	EOT
+	echo "[\"skilled answer\"]" >s.json &&
+	fake_llm_start openai s.json &&
+	cat >script <<-\EOT &&
+	expect hermes>
+	send /skills
+	expect tidy-commits
+	send /tidy-commits for my last change
+	expect skilled answer
+	send /quit
+	EOT
+	python3 "$PTY" script -- hermes-ask >screen 2>&1 &&
+	fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]" >sent &&
+	grep -q "imperative mood" sent && grep -q "Request: for my last change" sent
+'
+
 test_expect_success 'history is kept in chat_history, mode 0600' '
 	test -f "$HERMES_HOME/chat_history" &&
 	test "$(stat -c %a "$HERMES_HOME/chat_history")" = 600 &&
