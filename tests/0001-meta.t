@@ -96,4 +96,15 @@ test_expect_success 'only db.c, http.c, worktree.c, watch.c see their libraries'
 		grep -v "/lineedit\.c$"
 '
 
+# libcommon.a is linked per object: the agent reads and edits skills
+# but never installs them, so skill_install.o (worktree.c) stays out.
+if test_have ldd; then
+	test_expect_success 'hermes-ask does not load libgit2' '
+		ldd "$SRC_ROOT/bin/hermes-skill" | grep -q git2 &&
+		test "$(ldd "$SRC_ROOT/bin/hermes-ask" | grep -c git2)" = 0
+	'
+else
+	test_skip 'hermes-ask does not load libgit2' 'no ldd'
+fi
+
 test_done
