@@ -93,7 +93,7 @@ test_hang(struct buf *reason, struct buf *err)
 
 	hook("turn-end", "sleep 1000 &\necho $! > \"$HERMES_HOME/bgpid\"\n"
 	    "sleep 1000", 0755);
-	rc = run("turn-end", "{}", 300, reason, err);
+	rc = run("turn-end", "{}", 1500, reason, err);	/* room to start under load */
 	ok(rc < 0, "a hanging hook is an error (%d)", rc);
 	ok(strstr(buf_str(err), "timed out") != NULL, "err: %s",
 	    buf_str(err));
