@@ -74,22 +74,6 @@ open_memory(struct memory *m)
 	return rc;
 }
 
-/* TEXT, or stdin when TEXT is "-".  Returns malloc'd text or NULL. */
-static char *
-operand_text(const char *arg)
-{
-	struct buf b = BUF_INIT;
-
-	if (strcmp(arg, "-"))
-		return xstrdup(arg);
-	if (buf_read_fd(&b, 0) < 0) {
-		hm_error("cannot read standard input: %s", strerror(errno));
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
 /* Finish a change: report, map to an exit code, release. */
 static int
 done(struct memory *m, int rc, struct buf *err)
@@ -114,7 +98,7 @@ cmd_add(int argc, char **argv)
 		return rc;
 	if ((rc = open_memory(&m)))
 		return rc;
-	if (!(text = operand_text(st.argv[0]))) {
+	if (!(text = cli_operand_text(st.argv[0]))) {
 		memory_release(&m);
 		return HM_EXIT_FAIL;
 	}
@@ -138,7 +122,7 @@ cmd_replace(int argc, char **argv)
 		return rc;
 	if ((rc = open_memory(&m)))
 		return rc;
-	if (!(text = operand_text(st.argv[1]))) {
+	if (!(text = cli_operand_text(st.argv[1]))) {
 		memory_release(&m);
 		return HM_EXIT_FAIL;
 	}

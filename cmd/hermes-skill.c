@@ -182,22 +182,6 @@ cmd_view(int argc, char **argv)
 	return done(rc, &err);
 }
 
-/* TEXT, or stdin when TEXT is "-".  Malloc'd or NULL. */
-static char *
-operand_text(const char *arg)
-{
-	struct buf b = BUF_INIT;
-
-	if (strcmp(arg, "-"))
-		return xstrdup(arg);
-	if (buf_read_fd(&b, 0) < 0) {
-		hm_error("cannot read standard input: %s", strerror(errno));
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
 static int
 cmd_create(int argc, char **argv)
 {
@@ -210,7 +194,7 @@ cmd_create(int argc, char **argv)
 		return rc;
 	if (!description)
 		return cli_usage_error("create needs -d DESCRIPTION");
-	if (st.argc > 1 && !(body = operand_text(st.argv[1])))
+	if (st.argc > 1 && !(body = cli_operand_text(st.argv[1])))
 		return HM_EXIT_FAIL;
 	rc = skill_create(st.argv[0], description, category, body, &path,
 	    &err);

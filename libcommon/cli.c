@@ -396,3 +396,18 @@ cli_parse(struct cli_state *st, int argc, char **argv, int min, int max,
 	}
 	return cli_operands(st, min, max) ? HM_EXIT_USAGE : CLI_GO;
 }
+
+char *
+cli_operand_text(const char *arg)
+{
+	struct buf b = BUF_INIT;
+
+	if (strcmp(arg, "-"))
+		return xstrdup(arg);
+	if (buf_read_fd(&b, 0) < 0) {
+		hm_error("cannot read standard input: %s", strerror(errno));
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}

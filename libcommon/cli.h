@@ -84,5 +84,8 @@ int cli_operands(struct cli_state *st, int min, int max);
 int cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 void cli_usage(FILE *fp);
+/* A TEXT operand: itself, or all of stdin when it is "-" (SPEC 6).
+ * malloc'd; NULL after saying why on stderr. */
+char *cli_operand_text(const char *arg);
 
 #endif
