@@ -6,6 +6,8 @@
  * for each request: curl_easy_reset clears them all between requests, so
  * nothing (redirects, protocols, caps) leaks from one request to the next.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <curl/curl.h>
 #include <ctype.h>
 
@@ -20,7 +22,51 @@ struct xfer {
 	struct http_resp *resp;
 	CURL *curl;
 	int aborted;
+	int refused;	/* public_only met a private address */
 };
+
+/* Loopback, RFC 1918, link-local, CGNAT, unspecified, ULA, v4-mapped. */
+static int
+private_addr(const struct sockaddr *sa)
+{
+	const unsigned char *b;
+
+	if (sa->sa_family == AF_INET) {
+		b = (const unsigned char *)
+		    &((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		if (!memcmp(b, "\0\0\0\0\0\0\0\0\0\0\377\377", 12)) {
+			b += 12;	/* ::ffff:a.b.c.d */
+		} else {
+			static const unsigned char any[16], one[16] = {
+				0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+			return !memcmp(b, any, 16) || !memcmp(b, one, 16) ||
+			    (b[0] & 0xfe) == 0xfc ||
+			    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+		}
+	} else {
+		return 1;
+	}
+	return b[0] == 0 || b[0] == 10 || b[0] == 127 ||
+	    (b[0] == 169 && b[1] == 254) || (b[0] == 172 &&
+	    (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
+	    (b[0] == 100 && (b[1] & 0xc0) == 64);
+}
+
+static curl_socket_t
+on_open(void *vx, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer *x = vx;
+
+	(void)purpose;
+	if (x->req->public_only && private_addr(&a->addr)) {
+		x->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
 
 static size_t
 on_write(char *p, size_t size, size_t nmemb, void *vx)
@@ -159,6 +205,8 @@ http_request(const struct http_req *req, struct http_resp *resp,
 	if (req->timeout > 0)
 		curl_easy_setopt(x.curl, CURLOPT_TIMEOUT, req->timeout);
 	set_web(x.curl, req);
+	curl_easy_setopt(x.curl, CURLOPT_OPENSOCKETFUNCTION, on_open);
+	curl_easy_setopt(x.curl, CURLOPT_OPENSOCKETDATA, &x);
 	if (!req->method || !strcmp(req->method, "POST")) {
 		curl_easy_setopt(x.curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDS, req->body ?
@@ -176,6 +224,9 @@ http_request(const struct http_req *req, struct http_resp *resp,
 		rc = hm_fail(err, HM_EFAIL, "interrupted");
 	else if (x.aborted)
 		rc = hm_fail(err, HM_EFAIL, "transfer aborted");
+	else if (x.refused)
+		rc = hm_fail(err, HM_EIO, "refused to connect to a private "
+		    "address (loopback, LAN, link-local)");
 	else
 		rc = hm_fail(err, HM_EIO, "%s", curl_easy_strerror(cc));
 	curl_slist_free_all(hdrs);

@@ -20,6 +20,9 @@
  *
  * Fetching pages (web tools): max_redirs > 0 follows at most that many
  * redirects (0: none, a 3xx is the answer); too many is -HM_EIO.
+ * public_only refuses to connect to loopback, private, link-local, CGNAT
+ * and unspecified addresses: checked on the address of every connection
+ * (so a redirect or a DNS answer cannot reach inside the network either).
  * web_only limits the first URL and every redirect to http and https, so
  * a page cannot send libcurl to file:// or ftp://.  max_body > 0 keeps at
  * most that many bytes of the (decoded) body: past it the transfer stops,
@@ -48,6 +51,7 @@ struct http_req {
 	void *ctx;
 	long max_redirs;		/* redirects followed; 0: none */
 	int web_only;			/* http and https only, redirects too */
+	int public_only;		/* refuse private addresses, see above */
 	size_t max_body;		/* bytes kept, then stop; 0: no cap */
 };
 

@@ -50,10 +50,15 @@ web_scheme_ok(const char *url)
 	    !strncasecmp(url, "https://", 8);
 }
 
+/* public: refuse private addresses (web_extract, where the model picks
+ * the URL) unless web.allow_private is true; web_search goes to the
+ * endpoint the user configured, which may well be local. */
 static int
 web_fetch(const struct config *cfg, const char *url, const char *accept,
-    struct http_resp *resp, struct buf *err)
+    int public, struct http_resp *resp, struct buf *err)
 {
+	int allow = 0;
+
 	const char *hdrs[] = { accept, NULL };
 	struct http_req req;
 
@@ -66,6 +71,9 @@ web_fetch(const struct config *cfg, const char *url, const char *accept,
 	req.max_redirs = WEB_REDIRS;
 	req.web_only = 1;
 	req.max_body = WEB_BODY_MAX;
+	if (public)
+		config_get_bool(cfg, "web.allow_private", &allow, NULL);
+	req.public_only = public && !allow;
 	return http_request(&req, resp, err);
 }
 
@@ -139,7 +147,7 @@ web_page(struct tool_env *env, const char *url, size_t share,
 		return hm_fail(why, HM_EINVAL, "only http and https URLs are "
 		    "fetched");
 	rc = web_fetch(env->cfg, url, "Accept: text/html,text/plain;q=0.9,"
-	    "*/*;q=0.5", &r, why);
+	    "*/*;q=0.5", 1, &r, why);
 	*stop = r.interrupted;
 	if (rc == 0 && (r.status < 200 || r.status > 299))
 		rc = hm_fail(why, HM_EFAIL, "HTTP %ld", r.status);
@@ -272,7 +280,8 @@ search(const struct tool *t, struct tool_env *env, cJSON *args,
 			buf_addf(&url, "%%%02X", (unsigned)(unsigned char)*p);
 	}
 	buf_adds(&url, "&format=json");
-	rc = web_fetch(env->cfg, url.s, "Accept: application/json", &r, &why);
+	rc = web_fetch(env->cfg, url.s, "Accept: application/json", 0, &r,
+	    &why);
 	if (rc < 0)
 		rc = hm_fail(out, HM_EIO, "search failed: %s", buf_str(&why));
 	else if (r.status < 200 || r.status > 299)

@@ -29,7 +29,7 @@ for i, r in enumerate(json.load(sys.stdin)):
 test_expect_success 'setup' '
 	test -s "$TEST_TMP/web.port" &&
 	mkdir -p "$HERMES_HOME" &&
-	printf "provider.retry_delay_ms = 10\nweb.search_url = %s/search\n" \
+	printf "provider.retry_delay_ms = 10\nweb.search_url = %s/search\nweb.allow_private = true\n" \
 		"$W" >"$HERMES_HOME/config"
 '
 
@@ -192,6 +192,18 @@ test_expect_success 'web_search without web.search_url says how to set it' '
 	results 2 &&
 	echo "error: web search is not configured: set web.search_url" >want &&
 	test_cmp want r1
+'
+
+test_expect_success 'without web.allow_private, loopback and LAN addresses are refused' '
+	sed -i /web.allow_private/d "$HERMES_HOME/config" &&
+	cat >s.json <<-EOT &&
+	[{"tool_calls": [{"name": "web_extract", "arguments": {"urls": ["$W/article", "http://10.255.255.1/", "http://[::1]:9/"]}}]},
+	 {"text": "ok"}]
+	EOT
+	fake_llm_start openai s.json &&
+	hermes-ask -q -t web go >/dev/null &&
+	fake_llm_jq 2 "b[\"messages\"][-1][\"content\"]" >r &&
+	test "$(grep -c "refused to connect to a private address" r)" = 3
 '
 
 test_done
