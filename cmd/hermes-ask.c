@@ -15,17 +15,15 @@
 #include "answer.h"
 #include "approve.h"
 #include "chat.h"
-#include "roots.h"
 #include "cli.h"
 #include "config.h"
 #include "goal.h"
 #include "http.h"
 #include "json.h"
-#include "num.h"
 #include "path.h"
+#include "roots.h"
 #include "session.h"
 #include "sig.h"
-#include "skill.h"
 #include "tool_terminal.h"
 
 enum {
@@ -141,23 +139,7 @@ load_schema(const char *arg)
 static void
 print_json(const struct agent *a, const char *id, const char *error)
 {
-	cJSON *j = cJSON_CreateObject(), *u;
-
-	if (id)
-		cJSON_AddStringToObject(j, "session", id);
-	else
-		cJSON_AddNullToObject(j, "session");
-	cJSON_AddStringToObject(j, "model", a->prov->model);
-	cJSON_AddStringToObject(j, "text", a->text ? a->text : "");
-	cJSON_AddNumberToObject(j, "turns", (double)a->turns);
-	cJSON_AddNumberToObject(j, "tool_calls", (double)a->tool_calls);
-	u = cJSON_AddObjectToObject(j, "usage");
-	cJSON_AddNumberToObject(u, "input", (double)a->usage.input);
-	cJSON_AddNumberToObject(u, "output", (double)a->usage.output);
-	cJSON_AddNumberToObject(u, "cached", (double)a->usage.cached);
-	if (error)
-		cJSON_AddStringToObject(j, "error", error);
-	json_print_line(j);
+	json_print_line(agent_json(a, id, error));
 }
 
 static int
@@ -196,37 +178,6 @@ dry_run(struct agent *a, const char *prompt)
 	buf_release(&body);
 	buf_release(&err);
 	return HM_EXIT_OK;
-}
-
-/* The chat's /skills: name TAB description, one a line. */
-static int
-chat_skills(struct buf *out, struct buf *err)
-{
-	struct skill_set set = SKILL_SET_INIT;
-	size_t i;
-	int rc = skill_set_load(&set, err);
-
-	for (i = 0; rc == 0 && i < set.n; i++)
-		buf_addf(out, "/%-22s %.70s\n", set.v[i].name,
-		    set.v[i].description);
-	skill_set_release(&set);
-	return rc;
-}
-
-/* The chat's /NAME: the skill's SKILL.md, or -HM_ENOTFOUND. */
-static int
-chat_skill_text(const char *name, struct buf *out, struct buf *err)
-{
-	struct skill_set set = SKILL_SET_INIT;
-	const struct skill *sk;
-	int rc = skill_set_load(&set, err);
-
-	if (rc == 0 && !(sk = skill_set_find(&set, name)))
-		rc = -HM_ENOTFOUND;
-	else if (rc == 0)
-		rc = skill_read(sk, NULL, out, err);
-	skill_set_release(&set);
-	return rc;
 }
 
 /*
@@ -405,41 +356,22 @@ ask(struct agent *a, const char *prompt, const char *id,
 	return rc;
 }
 
-/*
- * What the tools need: the cwd, whether a person can answer an approval
- * prompt (a terminal, not --json: callers that spawn us are unattended),
- * the command policy, and the delegate depth.  0 or an exit code.
- */
+/* The tools' environment (toolreg.h): a person can answer approval
+ * prompts only on a terminal and not under --json, whose callers are
+ * unattended.  0 or an exit code. */
 static int
 tool_setup(struct agent *a, struct config *cfg, struct approve *appr,
     struct roots *roots, char *cwd)
 {
 	struct buf err = BUF_INIT;
-	const char *d = getenv("HERMES_DELEGATE_DEPTH");
-	long depth = 0;
-	int tty, rc;
+	int rc = tool_env_init(&a->env, cfg, o.json, roots, appr, cwd, &err);
 
-	if (!getcwd(cwd, PATH_MAX))
-		cwd[0] = '\0';
-	a->env.cwd = cwd[0] ? cwd : NULL;
-	tty = !o.json && isatty(2) && access("/dev/tty", R_OK | W_OK) == 0;
-	a->env.interactive = tty;
-	a->env.hooks = 1;
-	if (d && hm_parse_long(d, 0, 100, &depth) == 0)
-		a->env.depth = (int)depth;
-	rc = roots_init(roots, cfg, a->env.cwd, &err);
-	if (rc == 0) {
-		a->env.roots = roots;
-		rc = approve_init(appr, cfg, tty, &err);
-	}
 	if (rc < 0) {
 		hm_report(&err);
-		buf_release(&err);
-		return hm_exit_code(rc);
+		rc = hm_exit_code(rc);
 	}
-	a->env.approve = appr;
 	buf_release(&err);
-	return 0;
+	return rc;
 }
 
 static int
@@ -555,8 +487,6 @@ run(int argc, char **argv)
 		c.session_id = &id;
 		c.cfg = &cfg;
 		c.source = o.source ? o.source : "cli";
-		c.skills_list = chat_skills;
-		c.skill_text = chat_skill_text;
 		rc = chat_run(&c);
 		goto out;
 	}

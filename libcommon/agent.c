@@ -69,6 +69,28 @@ agent_configure(struct agent *a, const struct config *cfg, struct buf *err)
 	return 0;
 }
 
+cJSON *
+agent_json(const struct agent *a, const char *id, const char *error)
+{
+	cJSON *j = cJSON_CreateObject(), *u;
+
+	if (id)
+		cJSON_AddStringToObject(j, "session", id);
+	else
+		cJSON_AddNullToObject(j, "session");
+	cJSON_AddStringToObject(j, "model", a->prov->model);
+	cJSON_AddStringToObject(j, "text", a->text ? a->text : "");
+	cJSON_AddNumberToObject(j, "turns", (double)a->turns);
+	cJSON_AddNumberToObject(j, "tool_calls", (double)a->tool_calls);
+	u = cJSON_AddObjectToObject(j, "usage");
+	cJSON_AddNumberToObject(u, "input", (double)a->usage.input);
+	cJSON_AddNumberToObject(u, "output", (double)a->usage.output);
+	cJSON_AddNumberToObject(u, "cached", (double)a->usage.cached);
+	if (error)
+		cJSON_AddStringToObject(j, "error", error);
+	return j;
+}
+
 void
 agent_release(struct agent *a)
 {

@@ -69,6 +69,9 @@ int agent_configure(struct agent *a, const struct config *cfg,
 void agent_release(struct agent *a);
 int agent_ask(struct agent *a, const char *prompt, struct buf *err);
 int agent_store(struct agent *a, const struct message *m);
+/* The --json result: session, model, text, turns, tool_calls, usage and,
+ * on failure, error.  The caller owns it. */
+cJSON *agent_json(const struct agent *a, const char *id, const char *error);
 /* Rebuild the system prompt into conv.m[0] (adding it if missing). */
 int agent_system(struct agent *a, struct buf *err);
 

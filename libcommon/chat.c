@@ -16,6 +16,7 @@
 #include "path.h"
 #include "session.h"
 #include "sig.h"
+#include "skill.h"
 
 static void
 say(const char *fmt, ...)
@@ -176,6 +177,37 @@ help(void)
 	    "/quit           leave (or Ctrl-D)\n");
 }
 
+/* /skills: /name and description, one a line. */
+static int
+chat_skills(struct buf *out, struct buf *err)
+{
+	struct skill_set set = SKILL_SET_INIT;
+	size_t i;
+	int rc = skill_set_load(&set, err);
+
+	for (i = 0; rc == 0 && i < set.n; i++)
+		buf_addf(out, "/%-22s %.70s\n", set.v[i].name,
+		    set.v[i].description);
+	skill_set_release(&set);
+	return rc;
+}
+
+/* /NAME: the skill's SKILL.md, or -HM_ENOTFOUND. */
+static int
+chat_skill_text(const char *name, struct buf *out, struct buf *err)
+{
+	struct skill_set set = SKILL_SET_INIT;
+	const struct skill *sk;
+	int rc = skill_set_load(&set, err);
+
+	if (rc == 0 && !(sk = skill_set_find(&set, name)))
+		rc = -HM_ENOTFOUND;
+	else if (rc == 0)
+		rc = skill_read(sk, NULL, out, err);
+	skill_set_release(&set);
+	return rc;
+}
+
 /* 1 to leave the chat. */
 static int
 slash(struct chat *c, char *line)
@@ -231,11 +263,13 @@ slash(struct chat *c, char *line)
 			report(rc, &err);
 		}
 	} else if (!strcmp(line, "/skills")) {
-		if (!c->skills_list || c->skills_list(&out, &err) < 0)
+		if ((c->skills_list ? c->skills_list : chat_skills)(&out,
+		    &err) < 0)
 			hm_report(&err);
 		else
 			say("%s", out.len ? out.s : "no skills yet\n");
-	} else if (c->skill_text && c->skill_text(line + 1, &out, &err) == 0) {
+	} else if ((c->skill_text ? c->skill_text : chat_skill_text)(line + 1,
+	    &out, &err) == 0) {
 		buf_addf(&p, "Use the skill '%s' below for this request.\n\n"
 		    "%s\n\nRequest: %s", line + 1, out.s, *arg ? arg :
 		    "(none given)");

@@ -6,8 +6,8 @@
  *   /goal OBJECTIVE  /memory  /usage  /retry  /undo  /help  /quit
  * Ctrl-C stops the answer being streamed and returns to the prompt;
  * Ctrl-D (end of input) or /quit leaves.  The session id goes to stderr
- * at the end.  Skill commands are served through the hooks in struct
- * chat (so this module needs no skill store of its own).
+ * at the end.  Skill commands read the skills through skill.h unless a
+ * caller sets the hooks in struct chat.
  */
 #ifndef HM_CHAT_H
 #define HM_CHAT_H

@@ -5,7 +5,10 @@
 #include <cjson/cJSON.h>
 
 #include "common.h"
+#include "approve.h"
 #include "config.h"
+#include "num.h"
+#include "roots.h"
 #include "hooks.h"
 #include "tool_agent.h"
 #include "tool_file.h"
@@ -282,5 +285,31 @@ tool_arg_long(cJSON *args, const char *name, long def, long *out)
 	if (!cJSON_IsNumber(v))
 		return -HM_EINVAL;
 	*out = (long)v->valuedouble;
+	return 0;
+}
+
+int
+tool_env_init(struct tool_env *env, const struct config *cfg, int unattended,
+    struct roots *roots, struct approve *appr, char *cwd, struct buf *err)
+{
+	const char *d = getenv("HERMES_DELEGATE_DEPTH");
+	long depth = 0;
+	int rc;
+
+	if (!getcwd(cwd, PATH_MAX))
+		cwd[0] = '\0';
+	env->cfg = cfg;
+	env->cwd = cwd[0] ? cwd : NULL;
+	env->interactive = !unattended && isatty(2) &&
+	    access("/dev/tty", R_OK | W_OK) == 0;
+	env->hooks = 1;
+	if (d && hm_parse_long(d, 0, 100, &depth) == 0)
+		env->depth = (int)depth;
+	if ((rc = roots_init(roots, cfg, env->cwd, err)) < 0)
+		return rc;
+	env->roots = roots;
+	if ((rc = approve_init(appr, cfg, env->interactive, err)) < 0)
+		return rc;
+	env->approve = appr;
 	return 0;
 }

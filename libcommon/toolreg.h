@@ -69,6 +69,15 @@ int toolreg_call(struct toolreg *r, struct tool_env *env, const char *name,
     const char *args, struct buf *out);
 void toolreg_release(struct toolreg *r);
 
+/* Fill env for a run: cwd (a PATH_MAX buffer the caller keeps), whether
+ * a person can answer approval prompts (a terminal on stderr and
+ * /dev/tty, and not unattended), the delegate depth from
+ * HERMES_DELEGATE_DEPTH, the file roots and the command policy (which
+ * the caller releases).  0 or -HM_E* with the reason in err. */
+int tool_env_init(struct tool_env *env, const struct config *cfg,
+    int unattended, struct roots *roots, struct approve *appr, char *cwd,
+    struct buf *err);
+
 /* Helpers for tools: a string argument, or NULL. */
 const char *tool_arg_str(cJSON *args, const char *name);
 int tool_arg_long(cJSON *args, const char *name, long def, long *out);
