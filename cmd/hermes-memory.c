@@ -246,11 +246,11 @@ cmd_usage(int argc, char **argv)
 static int
 cmd_edit(int argc, char **argv)
 {
-	struct buf err = BUF_INIT, text = BUF_INIT, tmp = BUF_INIT;
-	const char *td = getenv("TMPDIR");
+	struct buf err = BUF_INIT, old = BUF_INIT, text = BUF_INIT;
 	struct cli_state st;
 	struct memory m;
-	int rc, fd, made = 0;
+	char *tmp = NULL;
+	int rc;
 
 	if ((rc = parse(&st, argc, argv, 0, 0)) != CLI_GO)
 		return rc;
@@ -259,39 +259,24 @@ cmd_edit(int argc, char **argv)
 	if ((rc = memory_lock(&m, &err)) < 0 ||
 	    (rc = memory_load(&m, &err)) < 0)
 		goto out;
-	memory_render(&m, &text);
-	buf_addf(&tmp, "%s/hermes-memory-XXXXXX.md", td && *td ? td : "/tmp");
-	fd = mkostemps(tmp.s, 3, O_CLOEXEC);
-	made = fd >= 0;
-	if (fd < 0 || write(fd, buf_str(&text), text.len) != (ssize_t)text.len
-	    || close(fd) < 0) {
-		rc = hm_fail(&err, HM_EIO, "cannot write '%s': %s", tmp.s,
-		    strerror(errno));
+	memory_render(&m, &old);
+	if ((rc = proc_edit_text(buf_str(&old), old.len, "hermes-memory",
+	    &text, &tmp, &err)) < 0)
 		goto out;
-	}
-	buf_reset(&text);
-	if ((rc = proc_editor(tmp.s, &err)) < 0)
-		goto out;
-	if (buf_read_file(&text, tmp.s) < 0) {
-		rc = hm_fail(&err, HM_EIO, "cannot read '%s': %s", tmp.s,
-		    strerror(errno));
-		goto out;
-	}
 	if ((rc = memory_parse(&m, buf_str(&text), &err)) < 0 ||
 	    (rc = memory_save(&m, &err)) < 0) {
-		hm_warn("your edit is kept in '%s'", tmp.s);
-		made = 0;
+		hm_warn("your edit is kept in '%s'", tmp);
 		goto out;
 	}
+	unlink(tmp);
 	if (memory_used(&m) > m.limit)
 		hm_warn("%s is over its cap (%zu/%zu chars): adds will fail "
 		    "until it is consolidated", m.name, memory_used(&m),
 		    m.limit);
 out:
-	if (made)
-		unlink(tmp.s);
+	free(tmp);
+	buf_release(&old);
 	buf_release(&text);
-	buf_release(&tmp);
 	return done(&m, rc, &err);
 }
 

@@ -215,11 +215,10 @@ cmd_edit(int argc, char **argv)
 {
 	struct skill_set set = SKILL_SET_INIT;
 	struct buf err = BUF_INIT, old = BUF_INIT, text = BUF_INIT;
-	struct buf tmp = BUF_INIT;
-	const char *td = getenv("TMPDIR");
 	const struct skill *sk;
 	struct cli_state st;
-	int rc, fd, made = 0;
+	char *tmp = NULL;
+	int rc, made = 0;
 
 	if ((rc = start(&st, argc, argv, 1, 1)) != CLI_GO)
 		return rc;
@@ -231,37 +230,25 @@ cmd_edit(int argc, char **argv)
 	}
 	if ((rc = skill_read(sk, NULL, &old, &err)) < 0)
 		goto out;
-	buf_addf(&tmp, "%s/hermes-skill-XXXXXX.md", td && *td ? td : "/tmp");
-	fd = mkostemps(tmp.s, 3, O_CLOEXEC);
-	made = fd >= 0;
-	if (fd < 0 || write(fd, buf_str(&old), old.len) != (ssize_t)old.len ||
-	    close(fd) < 0) {
-		rc = hm_fail(&err, HM_EIO, "cannot write '%s': %s", tmp.s,
-		    strerror(errno));
+	if ((rc = proc_edit_text(buf_str(&old), old.len, "hermes-skill",
+	    &text, &tmp, &err)) < 0)
 		goto out;
-	}
-	if ((rc = proc_editor(tmp.s, &err)) < 0)
-		goto out;
-	if (buf_read_file(&text, tmp.s) < 0) {
-		rc = hm_fail(&err, HM_EIO, "cannot read '%s': %s", tmp.s,
-		    strerror(errno));
-		goto out;
-	}
+	made = 1;
 	if (strcmp(buf_str(&text), buf_str(&old)) &&
 	    (rc = skill_write(sk->name, NULL, buf_str(&text), buf_str(&old),
 	    &err)) < 0) {
 		rc = rc == -HM_EINVAL ? -HM_EFAIL : rc;
 		hm_report(&err);
 		buf_reset(&err);
-		hm_fail(&err, HM_EFAIL, "your edit is kept in '%s'", tmp.s);
+		hm_fail(&err, HM_EFAIL, "your edit is kept in '%s'", tmp);
 		made = 0;
 	}
 out:
 	if (made)
-		unlink(tmp.s);
+		unlink(tmp);
+	free(tmp);
 	buf_release(&old);
 	buf_release(&text);
-	buf_release(&tmp);
 	skill_set_release(&set);
 	return done(rc, &err);
 }

@@ -1,5 +1,6 @@
 /* proc.c: fork/exec/wait without a shell of our own making. */
 #include <sys/wait.h>
+#include <fcntl.h>
 
 #include "common.h"
 #include "proc.h"
@@ -51,4 +52,38 @@ proc_editor(const char *path, struct buf *err)
 		    "changed", ed);
 	buf_release(&cmd);
 	return rc;
+}
+
+int
+proc_edit_text(const char *text, size_t len, const char *prefix,
+    struct buf *out, char **path, struct buf *err)
+{
+	const char *td = getenv("TMPDIR");
+	struct buf tmp = BUF_INIT;
+	int fd, rc = 0;
+
+	*path = NULL;
+	buf_addf(&tmp, "%s/%s-XXXXXX.md", td && *td ? td : "/tmp", prefix);
+	fd = mkostemps(tmp.s, 3, O_CLOEXEC);
+	if (fd < 0) {
+		rc = hm_fail(err, HM_EIO, "cannot create '%s': %s", tmp.s,
+		    strerror(errno));
+		buf_release(&tmp);
+		return rc;
+	}
+	if (write(fd, text, len) != (ssize_t)len || close(fd) < 0)
+		rc = hm_fail(err, HM_EIO, "cannot write '%s': %s", tmp.s,
+		    strerror(errno));
+	if (rc == 0)
+		rc = proc_editor(tmp.s, err);
+	if (rc == 0 && buf_read_file(out, tmp.s) < 0)
+		rc = hm_fail(err, HM_EIO, "cannot read '%s': %s", tmp.s,
+		    strerror(errno));
+	if (rc < 0) {
+		unlink(tmp.s);
+		buf_release(&tmp);
+		return rc;
+	}
+	*path = buf_detach(&tmp);
+	return 0;
 }

@@ -18,4 +18,12 @@ struct buf;
 int proc_run(char *const argv[], int *status);
 int proc_editor(const char *path, struct buf *err);
 
+/* proc_edit_text: put text in a private copy $TMPDIR/PREFIX-XXXXXX.md
+ * (mode 0600), run the editor on it, and read the result into out.  On
+ * success *path is the copy's path (malloc'd): the caller unlinks it
+ * once the result is saved, or keeps it and says so when saving fails,
+ * so no edit is lost.  On failure the copy is gone and *path is NULL. */
+int proc_edit_text(const char *text, size_t len, const char *prefix,
+    struct buf *out, char **path, struct buf *err);
+
 #endif
