@@ -206,12 +206,7 @@ session_state(struct agent *a, char **personality, char **goal)
 	}
 	if (rc == 0 && !o.goal && (o.cont || o.session))
 		*goal = session_meta_get(a->sdb, a->session_id, "goal");
-	if (rc < 0) {
-		hm_report(&err);
-		rc = hm_exit_code(rc);
-	}
-	buf_release(&err);
-	return rc;
+	return hm_exit_status(rc, &err);
 }
 
 /* Build the system prompt once before anything is stored, so a missing
@@ -222,12 +217,7 @@ check_prompt(struct agent *a)
 	struct buf err = BUF_INIT;
 	int rc = agent_system(a, &err);
 
-	if (rc < 0) {
-		hm_report(&err);
-		rc = hm_exit_code(rc);
-	}
-	buf_release(&err);
-	return rc;
+	return hm_exit_status(rc, &err);
 }
 
 /* Open state.db and pick or create the session; 0 or an exit code. */
@@ -261,12 +251,7 @@ open_session(struct agent *a, struct session_db **sdb, char **id,
 		info.profile = (char *)hm_profile();
 		rc = session_new(*sdb, &info, id, &err);
 	}
-	if (rc < 0) {
-		hm_report(&err);
-		rc = hm_exit_code(rc);
-	}
-	buf_release(&err);
-	return rc;
+	return hm_exit_status(rc, &err);
 }
 
 static int
@@ -366,12 +351,7 @@ tool_setup(struct agent *a, struct config *cfg, struct approve *appr,
 	struct buf err = BUF_INIT;
 	int rc = tool_env_init(&a->env, cfg, o.json, roots, appr, cwd, &err);
 
-	if (rc < 0) {
-		hm_report(&err);
-		rc = hm_exit_code(rc);
-	}
-	buf_release(&err);
-	return rc;
+	return hm_exit_status(rc, &err);
 }
 
 static int

@@ -39,14 +39,6 @@ on_opt(int c, const char *arg)
 }
 
 static int
-fail(int rc, struct buf *err)
-{
-	hm_report(err);
-	buf_release(err);
-	return hm_exit_code(rc);
-}
-
-static int
 load(struct config *cfg)
 {
 	struct buf err = BUF_INIT;
@@ -57,7 +49,7 @@ load(struct config *cfg)
 		rc = config_load(cfg, &err);
 	if (rc < 0) {
 		config_release(cfg);
-		return fail(rc, &err);
+		return hm_exit_status(rc, &err);
 	}
 	return 0;
 }
@@ -158,7 +150,7 @@ cmd_set(int argc, char **argv)
 		rc = config_write(st.argv[0], val, &err);
 	buf_release(&in);
 	if (rc < 0)
-		return fail(rc, &err);
+		return hm_exit_status(rc, &err);
 	buf_release(&err);
 	return HM_EXIT_OK;
 }
@@ -176,7 +168,7 @@ cmd_unset(int argc, char **argv)
 	if (rc == 0)
 		rc = config_write(st.argv[0], NULL, &err);
 	if (rc < 0)
-		return fail(rc, &err);
+		return hm_exit_status(rc, &err);
 	buf_release(&err);
 	return HM_EXIT_OK;
 }
@@ -246,7 +238,7 @@ cmd_path(int argc, char **argv)
 	if ((rc = cli_parse(&st, argc, argv, 0, 1, on_opt)) != CLI_GO)
 		return rc;
 	if ((rc = hm_home_init(&err)) < 0)
-		return fail(rc, &err);
+		return hm_exit_status(rc, &err);
 	p = hm_path(st.argc ? st.argv[0] : "");
 	printf("%s\n", p);
 	free(p);
@@ -269,7 +261,7 @@ cmd_model(int argc, char **argv)
 		if (rc == 0)
 			rc = config_write("model", st.argv[0], &err);
 		if (rc < 0)
-			return fail(rc, &err);
+			return hm_exit_status(rc, &err);
 		buf_release(&err);
 		return HM_EXIT_OK;
 	}

@@ -133,6 +133,15 @@ hm_exit_code(int rc)
 	}
 }
 
+int
+hm_exit_status(int rc, struct buf *err)
+{
+	if (rc < 0)
+		hm_report(err);
+	buf_release(err);
+	return hm_exit_code(rc);
+}
+
 void
 hm_oom(void)
 {

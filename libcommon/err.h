@@ -44,6 +44,9 @@ int hm_fail(struct buf *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void hm_report(const struct buf *err);
 int hm_exit_code(int rc);
+/* The end of a step in a command: report err when rc < 0, release err,
+ * and return the exit code of rc. */
+int hm_exit_status(int rc, struct buf *err);
 
 _Noreturn void hm_oom(void);
 void *xmalloc(size_t n);
