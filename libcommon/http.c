@@ -16,6 +16,7 @@
 #include "sig.h"
 
 static CURL *handle;	/* kept: reused connections, see http.h */
+static int busy;	/* handle is inside curl_easy_perform */
 
 struct xfer {
 	const struct http_req *req;
@@ -68,6 +69,16 @@ on_open(void *vx, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+static char *
+info_str(CURL *c, CURLINFO what)
+{
+	char *s = NULL;
+
+	if (curl_easy_getinfo(c, what, &s) != CURLE_OK || !s)
+		return NULL;
+	return xstrdup(s);
+}
+
 static size_t
 on_write(char *p, size_t size, size_t nmemb, void *vx)
 {
@@ -76,6 +87,9 @@ on_write(char *p, size_t size, size_t nmemb, void *vx)
 	long status = 0;
 
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (!x->resp->content_type)	/* on_data's caller may look */
+		x->resp->content_type = info_str(x->curl,
+		    CURLINFO_CONTENT_TYPE);
 	if (x->req->on_data && status >= 200 && status < 300) {
 		if (x->req->on_data(p, n, x->req->ctx)) {
 			x->aborted = 1;
@@ -97,10 +111,21 @@ static size_t
 on_header(char *p, size_t size, size_t nmemb, void *vx)
 {
 	struct xfer *x = vx;
-	size_t n = size * nmemb;
-	char *end;
+	size_t n = size * nmemb, k;
+	char *end, *v0, *e0;
 	double v;
 
+	if (x->req->header && (k = strlen(x->req->header)) < n &&
+	    !strncasecmp(p, x->req->header, k) && p[k] == ':') {
+		for (v0 = p + k + 1; v0 < p + n && (*v0 == ' ' ||
+		    *v0 == '\t'); v0++)
+			;
+		for (e0 = p + n; e0 > v0 && isspace((unsigned char)e0[-1]);
+		    e0--)
+			;
+		free(x->resp->header);
+		x->resp->header = xstrndup(v0, (size_t)(e0 - v0));
+	}
 	if (n > 12 && !strncasecmp(p, "retry-after:", 12)) {
 		p += 12;
 		while (*p == ' ')
@@ -136,16 +161,6 @@ set_web(CURL *c, const struct http_req *req)
 #endif
 }
 
-static char *
-info_str(CURL *c, CURLINFO what)
-{
-	char *s = NULL;
-
-	if (curl_easy_getinfo(c, what, &s) != CURLE_OK || !s)
-		return NULL;
-	return xstrdup(s);
-}
-
 static int
 on_progress(void *vx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
@@ -167,20 +182,23 @@ http_request(const struct http_req *req, struct http_resp *resp,
 	const char *const *h;
 	struct xfer x;
 	CURLcode cc;
-	int rc = 0;
+	int rc = 0, nested = busy;
 
+	memset(&x, 0, sizeof(x));
 	if (!handle) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		handle = curl_easy_init();
+		x.curl = handle;
+	} else if (nested) {
+		x.curl = curl_easy_init();	/* see http.h: reentrant */
 	} else {
 		curl_easy_reset(handle);	/* keeps the connection cache */
+		x.curl = handle;
 	}
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
-	memset(&x, 0, sizeof(x));
 	x.req = req;
 	x.resp = resp;
-	x.curl = handle;
 	if (!x.curl)
 		return hm_fail(err, HM_EIO, "cannot start libcurl");
 	for (h = req->headers; h && *h; h++)
@@ -196,7 +214,8 @@ http_request(const struct http_req *req, struct http_resp *resp,
 	curl_easy_setopt(x.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(x.curl, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(x.curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT,
+	    req->connect_timeout > 0 ? req->connect_timeout : 30L);
 	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME,
 	    req->idle_timeout > 0 ? req->idle_timeout : 300L);
@@ -213,10 +232,17 @@ http_request(const struct http_req *req, struct http_resp *resp,
 		    req->body : "");
 		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->len);
+	} else if (!strcmp(req->method, "HEAD")) {
+		curl_easy_setopt(x.curl, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "GET")) {
+		curl_easy_setopt(x.curl, CURLOPT_CUSTOMREQUEST, req->method);
 	}
+	busy = 1;
 	cc = curl_easy_perform(x.curl);
+	busy = nested;
 	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->final_url = info_str(x.curl, CURLINFO_EFFECTIVE_URL);
+	free(resp->content_type);
 	resp->content_type = info_str(x.curl, CURLINFO_CONTENT_TYPE);
 	if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && resp->truncated))
 		rc = 0;
@@ -230,6 +256,8 @@ http_request(const struct http_req *req, struct http_resp *resp,
 	else
 		rc = hm_fail(err, HM_EIO, "%s", curl_easy_strerror(cc));
 	curl_slist_free_all(hdrs);
+	if (x.curl != handle)
+		curl_easy_cleanup(x.curl);
 	return rc;
 }
 
@@ -251,4 +279,6 @@ http_resp_release(struct http_resp *resp)
 	resp->final_url = NULL;
 	free(resp->content_type);
 	resp->content_type = NULL;
+	free(resp->header);
+	resp->header = NULL;
 }

@@ -27,10 +27,19 @@
  * a page cannot send libcurl to file:// or ftp://.  max_body > 0 keeps at
  * most that many bytes of the (decoded) body: past it the transfer stops,
  * resp->truncated is set and the call still returns 0 with the status.
- * timeout bounds the whole transfer, redirects included.
+ * timeout bounds the whole transfer, redirects included;
+ * connect_timeout the connection (0: 30 s).  header names one response
+ * header whose value (the last one seen, trimmed) lands malloc'd in
+ * resp->header (MCP's Mcp-Session-Id).  method may be any verb
+ * ("DELETE"); a body is sent only with POST.
+ * Reentrant once: a request made from inside on_data (an MCP client
+ * answering a server's request in the middle of a stream) gets a
+ * handle of its own for that one call.
  * resp->final_url (after redirects) and resp->content_type (the last
  * response's header, as sent) are malloc'd or NULL, for every request;
- * http_resp_release frees them with the body.
+ * http_resp_release frees them with the body.  content_type is already
+ * set when on_data is first called, so a stream's reader can tell JSON
+ * from SSE by looking at the resp it passed in ctx.
  */
 #ifndef HM_HTTP_H
 #define HM_HTTP_H
@@ -40,12 +49,14 @@
 #include "buf.h"
 
 struct http_req {
-	const char *method;		/* "GET" or "POST" (default) */
+	const char *method;		/* "POST" (default), "GET", ... */
 	const char *url;
 	const char *body;
 	size_t len;
 	const char *const *headers;	/* "Name: value", NULL-terminated */
 	long timeout;			/* seconds for the whole transfer */
+	long connect_timeout;		/* seconds to connect; 0: 30 */
+	const char *header;		/* response header to keep */
 	long idle_timeout;		/* seconds without a byte; 0: 300 */
 	int (*on_data)(const char *p, size_t n, void *ctx);
 	void *ctx;
@@ -63,6 +74,7 @@ struct http_resp {
 	int truncated;			/* max_body reached, transfer stopped */
 	char *final_url;		/* malloc'd or NULL */
 	char *content_type;		/* malloc'd or NULL */
+	char *header;			/* req->header's value or NULL */
 };
 
 int http_request(const struct http_req *req, struct http_resp *resp,
