@@ -24,6 +24,7 @@
 #include "roots.h"
 #include "session.h"
 #include "sig.h"
+#include "tool_mcp.h"
 #include "tool_terminal.h"
 
 enum {
@@ -57,6 +58,8 @@ static struct {
 	const char *source, *max_turns, *goal;
 	int cont, no_tools, json, no_stream, quiet, extract, no_log, dry_run;
 } o;
+
+static struct mcp_tools *mcp;	/* MCP servers' tools, tool_mcp.h */
 
 static int
 on_opt(int c, const char *arg)
@@ -157,6 +160,7 @@ dry_run(struct agent *a, const char *prompt)
 		return hm_exit_code(rc);
 	}
 	memset(&call, 0, sizeof(call));
+	toolreg_sync(a->tools);
 	call.tools = a->tools->n ? toolreg_schemas(a->tools) : NULL;
 	call.tools_json = a->tools->n ? toolreg_schemas_json(a->tools) : NULL;
 	call.schema = a->schema;
@@ -374,6 +378,8 @@ setup(struct agent *a, struct config *cfg, struct provider *prov,
 	if (*rc == 0)
 		*rc = toolreg_init(tools, o.no_tools ? "" : o.toolsets, &err);
 	if (*rc == 0)
+		mcp_tools_load(&mcp, tools, cfg, o.no_tools ? "" : o.toolsets);
+	if (*rc == 0)
 		*rc = agent_configure(a, cfg, &err);
 	if (*rc < 0) {
 		hm_report(&err);
@@ -481,6 +487,7 @@ out:
 	roots_release(&roots);
 	session_db_close(sdb);
 	agent_release(&a);
+	mcp_tools_release(mcp);
 	toolreg_release(&tools);
 	provider_release(&prov);
 	config_release(&cfg);

@@ -193,6 +193,7 @@ call_model(struct agent *a, struct toolreg *tools, int stream,
 		return rc;
 	memset(&call, 0, sizeof(call));
 	call.conv = &a->conv;
+	toolreg_sync(tools);
 	call.tools = tools && tools->n ? toolreg_schemas(tools) : NULL;
 	call.tools_json = tools && tools->n ? toolreg_schemas_json(tools) :
 	    NULL;

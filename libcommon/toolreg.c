@@ -63,7 +63,7 @@ toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err)
 			if (!e)
 				e = p + strlen(p);
 			n = (size_t)(e - p);
-			known = n == 0;
+			known = n == 0 || !strncmp(p, "mcp", 3);
 			for (i = 0; i < HM_ARRAY_SIZE(builtin); i++)
 				if (strlen(builtin[i]->toolset) == n &&
 				    !strncmp(builtin[i]->toolset, p, n))
@@ -83,6 +83,25 @@ toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err)
 		if (!toolsets || in_list(toolsets, builtin[i]->toolset))
 			toolreg_add(r, builtin[i]);
 	return 0;
+}
+
+static void
+invalidate(struct toolreg *r)
+{
+	cJSON_Delete(r->schemas);
+	r->schemas = NULL;
+	free(r->json);
+	r->json = NULL;
+}
+
+int
+toolreg_wants(const char *toolsets, const char *ts)
+{
+	if (!toolsets)
+		return 1;
+	if (!strncmp(ts, "mcp-", 4) && in_list(toolsets, "mcp"))
+		return 1;
+	return in_list(toolsets, ts);
 }
 
 void
@@ -105,10 +124,27 @@ toolreg_add(struct toolreg *r, const struct tool *t)
 {
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = t;
-	cJSON_Delete(r->schemas);
-	r->schemas = NULL;
-	free(r->json);
-	r->json = NULL;
+	invalidate(r);
+}
+
+void
+toolreg_drop_toolset(struct toolreg *r, const char *toolset)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->v[i]->toolset, toolset))
+			r->v[k++] = r->v[i];
+	if (k != r->n)
+		invalidate(r);
+	r->n = k;
+}
+
+void
+toolreg_sync(struct toolreg *r)
+{
+	if (r && r->sync)
+		r->sync(r, r->sync_ctx);
 }
 
 const struct tool *

@@ -10,6 +10,11 @@
  * model "error: REASON", never a crash.  Unknown tools and arguments that
  * are not a JSON object are tool errors too.  Results longer than
  * env->output_max bytes keep their head and tail with a note of the cut.
+ *
+ * Tools added at run time (MCP servers' tools, toolset "mcp-NAME") may
+ * change between model calls: whoever owns them sets sync, which
+ * toolreg_sync runs before each call to bring the list up to date
+ * (toolreg_drop_toolset, toolreg_add); the schema caches follow.
  */
 #ifndef HM_TOOLREG_H
 #define HM_TOOLREG_H
@@ -52,14 +57,22 @@ struct toolreg {
 	size_t n;
 	cJSON *schemas;			/* built on first use */
 	char *json;			/* schemas printed, cached */
+	void (*sync)(struct toolreg *r, void *ctx);
+	void *sync_ctx;
 };
 
-#define TOOLREG_INIT { NULL, 0, NULL, NULL }
+#define TOOLREG_INIT { NULL, 0, NULL, NULL, NULL, NULL }
 
 /* toolsets: NULL for the default set, "" for none, or "a,b".  An unknown
- * toolset name is -HM_EINVAL naming it and the known ones. */
+ * toolset name is -HM_EINVAL naming it and the known ones; "mcp" (every
+ * MCP server) and "mcp-NAME" are left to the MCP loader. */
 int toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err);
+/* Does the -t list (NULL: default, everything) select toolset ts?  "mcp"
+ * in the list selects every "mcp-NAME". */
+int toolreg_wants(const char *toolsets, const char *ts);
 void toolreg_add(struct toolreg *r, const struct tool *t);
+void toolreg_drop_toolset(struct toolreg *r, const char *toolset);
+void toolreg_sync(struct toolreg *r);
 /* The built-in toolset names, ", "-separated, appended to out. */
 void toolreg_toolsets(struct buf *out);
 const struct tool *toolreg_find(const struct toolreg *r, const char *name);
