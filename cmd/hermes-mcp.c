@@ -181,10 +181,10 @@ cmd_add(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	const char *url = NULL;
 	struct cli_state st;
-	int c, rc = 0, force = 0, disabled = 0;
+	int c, rc = 0, force = 0, disabled = 0, stop = 0;
 
 	cli_begin(&st, argc, argv);
-	while (rc == 0 && (c = cli_next(&st)) != -1) {
+	while (!stop && rc == 0 && (c = cli_next(&st)) != -1) {
 		switch (c) {
 		case OPT_URL: url = st.arg; break;
 		case 'e': rc = add_pair(env, st.arg, '=', "-e"); break;
@@ -198,17 +198,17 @@ cmd_add(int argc, char **argv)
 			break;
 		case OPT_DISABLED: disabled = 1; break;
 		case 'f': force = 1; break;
-		default: rc = cli_bad(&st, c);
+		default: rc = cli_bad(&st, c); stop = 1;
 		}
 	}
-	if (rc == 0 && cli_operands(&st, url ? 1 : 2, url ? 1 : -1))
+	if (rc == 0 && !stop && cli_operands(&st, url ? 1 : 2, url ? 1 : -1))
 		rc = HM_EXIT_USAGE;
 	if (rc == 0 && url && cJSON_GetArraySize(env))
 		rc = cli_usage_error("-e is for stdio servers; an HTTP server "
 		    "takes -H");
 	if (rc == 0 && !url && cJSON_GetArraySize(hdr))
 		rc = cli_usage_error("-H is for HTTP servers (--url)");
-	if (rc) {
+	if (rc || stop) {
 		cJSON_Delete(entry);
 		cJSON_Delete(env);
 		cJSON_Delete(hdr);
@@ -441,7 +441,7 @@ complete_names(void)
 static const struct cli_verb verbs[] = {
 	{ "list", cmd_list, "", "print NAME, transport and command or URL, "
 	    "one server a line", NULL, NULL },
-	{ "add", cmd_add, "NAME (-- COMMAND [ARG...] | --url URL)",
+	{ "add", cmd_add, "NAME [-- COMMAND [ARG...]]",
 	    "add a stdio or Streamable HTTP server to mcp.json", add_opts,
 	    NULL },
 	{ "rm", cmd_rm, "NAME", "remove a server from mcp.json", NULL,

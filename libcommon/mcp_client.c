@@ -139,12 +139,16 @@ dispatch_one(struct mcp_client *c, cJSON *msg)
 		return -1;
 	}
 	n = cJSON_IsNumber(id) ? id->valuedouble : -1;
-	if (c->waiting && n == (double)c->waiting && !c->reply) {
+	if (c->waiting && !c->reply && (n == (double)c->waiting ||
+	    ((!id || cJSON_IsNull(id)) && cJSON_GetObjectItem(msg,
+	    "error")))) {	/* an error the server could not place */
 		c->reply = cJSON_Duplicate(msg, 1);
 		return 0;
 	}
 	if (n >= 1 && n < (double)c->next_id && n == (long)n)
 		return 0;	/* the late reply to a request given up on */
+	if (!id || cJSON_IsNull(id))
+		return 0;	/* an error about a notification of ours */
 	mcp_set_dead(c, "server '%s' answered id %s, which was never asked",
 	    c->s->name, cJSON_IsString(id) ? id->valuestring :
 	    cJSON_IsNumber(id) ? "(a number)" : "(none)");
@@ -294,6 +298,8 @@ handshake(struct mcp_client *c, struct buf *err)
 	    ver ? ver : "");
 	free(c->server);
 	c->server = buf_detach(&b);
+	c->has_tools = cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    res, "capabilities"), "tools"));
 	cJSON_Delete(res);
 	c->initialized = 1;
 	return notify(c, "notifications/initialized", NULL, err);
@@ -304,6 +310,7 @@ mcp_open(struct mcp_client **cp, const struct mcp_server *s,
     const struct config *cfg, struct buf *err)
 {
 	struct mcp_client *c = xcalloc(1, sizeof(*c));
+	struct buf why = BUF_INIT;
 	int rc;
 
 	c->s = s;
@@ -311,7 +318,13 @@ mcp_open(struct mcp_client **cp, const struct mcp_server *s,
 	c->next_id = 1;
 	c->in = c->out = -1;
 	*cp = c;
-	rc = s->url ? mcp_http_open(c, err) : mcp_stdio_open(c, err);
+	rc = s->url ? mcp_http_open(c, &why) : mcp_stdio_open(c, &why);
+	if (rc < 0)	/* a ${VAR} not set, a bad URL, no such command */
+		rc = hm_fail(err, HM_EFAIL, "%s%s%s%s", strncmp(why.s,
+		    "server '", 8) ? "server '" : "", strncmp(why.s,
+		    "server '", 8) ? s->name : "", strncmp(why.s, "server '",
+		    8) ? "': " : "", why.s);
+	buf_release(&why);
 	if (rc == 0)
 		rc = handshake(c, err);
 	if (rc < 0) {
@@ -421,6 +434,8 @@ mcp_list_tools(struct mcp_client *c, struct mcp_tool_info **v, size_t *n,
 	*v = NULL;
 	*n = 0;
 	c->tools_changed = 0;
+	if (!c->has_tools)
+		return 0;	/* it said it has none: do not ask */
 	for (;;) {
 		rc = mcp_request(c, "tools/list", p, c->s->timeout * 1000,
 		    &res, err);

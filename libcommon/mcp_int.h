@@ -28,6 +28,7 @@ struct mcp_client {
 	char *dead;			/* why the connection is unusable */
 	int tools_changed;
 	int initialized;
+	int has_tools;			/* capabilities.tools was there */
 
 	/* stdio */
 	pid_t pid;			/* and its process group */
