@@ -37,7 +37,10 @@ endif
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libsqlite3-dev libgit2-dev libinotifytools0-dev sqlite3 mandoc \
 	shellcheck hyperfine python3 perl git zsh ripgrep openssh-server \
-	libedit-dev
+	libedit-dev nodejs
+# Not npm: the machine's nodesource nodejs bundles npm and Conflicts: npm.
+# deps/npm pins the MCP test peers (and a Node 22); tests skip without them.
+NPMDIR = deps/npm
 
 .PHONY: all deps test check bench install uninstall clean
 .SUFFIXES:
@@ -80,6 +83,11 @@ deps:
 		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq \
 			--no-install-recommends $$missing </dev/null; \
 	else echo "deps: all installed"; fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "deps: warning: no npm, $(NPMDIR) not installed (MCP tests will skip)" >&2; \
+	elif [ $(NPMDIR)/node_modules/.package-lock.json -nt $(NPMDIR)/package-lock.json ]; then \
+		echo "deps: $(NPMDIR) up to date"; \
+	else cd $(NPMDIR) && npm ci --no-audit --no-fund </dev/null; fi
 
 test: all $(UNIT) $(SHIMS)
 	prove -r tests/ </dev/null
