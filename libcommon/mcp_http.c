@@ -170,8 +170,12 @@ post(struct mcp_client *c, const char *json, size_t len, long long deadline,
 		rc = hm_fail(err, HM_EFAIL, "server '%s': %s: %s", c->s->name,
 		    c->url, resp.interrupted ? "interrupted" :
 		    buf_str(&herr));
-	} else if (resp.status == 404 && c->session) {
-		rc = 0;		/* the caller starts a new session */
+	} else if (c->session && (resp.status == 404 || (resp.status == 400 &&
+	    strcasestr(buf_str(&resp.body), "session")))) {
+		*status = 404;	/* the caller starts a new session; the
+				 * TypeScript SDK says 400 "No valid
+				 * session ID", the spec 404 */
+		rc = 0;
 	} else if (resp.status >= 300) {
 		first_line(&resp.body, &why);
 		rc = hm_fail(err, HM_EFAIL, "server '%s' answered HTTP %ld%s",

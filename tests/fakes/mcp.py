@@ -22,6 +22,7 @@ MODE is one mode or several joined by commas (jsononly,chatty):
                reply) and tools/list lists one more tool, `added`
   hang         tools/call is never answered
   http500      HTTP: every POST after initialize gets 500 "boom"
+  call500      HTTP: every tools/call gets 500 "boom"
   sessionlost  HTTP: after the first tools/call the session is forgotten
                (404 from then on); a new initialize is accepted
   jsononly     HTTP: application/json replies (default: SSE, with an empty
@@ -46,6 +47,7 @@ session (200); GET /mcp is 405 (no server-initiated stream).
 Env: MCP_FAKE_LOG  file to append one JSON line per message received:
        {"n", "transport": "stdio"|"http", "method": HTTP method or null,
         "path", "headers": {mcp-session-id, mcp-protocol-version, accept,
+        authorization,
         content-type: those sent}, "body": JSON or null, "raw": text if not
         JSON}; plus {"n", "transport", "event": "eof"|"sigterm"}
      MCP_FAKE_TIMEOUT  seconds before it exits by itself (120)
@@ -534,7 +536,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body, rawtext = None, raw
         hdrs = {k: self.headers[k] for k in ("Mcp-Session-Id", "MCP-Protocol-Version",
-                                             "Accept", "Content-Type")
+                                             "Accept", "Content-Type", "Authorization")
                 if self.headers.get(k) is not None}
         self.server.log.write(method=self.command, path=self.path,
                               headers={k.lower(): v for k, v in hdrs.items()},
@@ -592,7 +594,8 @@ class Handler(BaseHTTPRequestHandler):
             if proto is not None and proto not in SUPPORTED:
                 return self.rpc_error(400, -32000, "Bad Request: Unsupported protocol "
                                       "version: %s" % proto)
-            if "http500" in modes:
+            if "http500" in modes or ("call500" in modes and
+                                      method == "tools/call"):
                 return self.plain(500, "boom")
         if method is None:
             if "id" in body:
@@ -640,7 +643,7 @@ def main():
         sys.exit("usage: mcp.py stdio MODE | mcp.py http MODE PORTFILE")
     modes = set(argv[1].split(","))
     known = {"ok", "nonjson", "wrongid", "outoforder", "chatty", "listchanged",
-             "hang", "http500", "sessionlost", "jsononly", "stderr", "oldproto",
+             "hang", "http500", "call500", "sessionlost", "jsononly", "stderr", "oldproto",
              "badproto"}
     if modes - known:
         sys.exit("mcp.py: unknown mode %s" % ",".join(sorted(modes - known)))
