@@ -99,8 +99,12 @@ check:
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 test
 	$(MAKE) clean
 
-bench: all
+bench: all bench/out/mcp-calls
 	@for b in bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+bench/out/%: bench/%.c libcommon.a $(HDRS)
+	@mkdir -p bench/out
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< libcommon.a $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
