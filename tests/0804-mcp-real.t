@@ -43,6 +43,19 @@ test_expect_success 'everything: its environment holds none of our secrets' '
 	! grep -q "HERMES_HOME" out
 '
 
+test_expect_success 'everything: roots/list is answered with the roots of mcp.json' '
+	timeout 60 hermes-mcp call everything get-roots-list >out &&
+	grep -q "no roots are currently configured" out &&
+	python3 -c "
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+d[\"mcpServers\"][\"everything\"][\"roots\"] = [sys.argv[2]]
+json.dump(d, open(p, \"w\"))
+" "$HERMES_HOME/mcp.json" "$TEST_TMP/allowed" &&
+	timeout 60 hermes-mcp call everything get-roots-list >out &&
+	grep -q "URI: file://$TEST_TMP/allowed" out
+'
+
 test_expect_success 'everything: no server process is left behind' '
 	! pgrep -f "server-everything/dist/index.js stdio" >/dev/null
 '
