@@ -248,7 +248,8 @@ mcp_stdio_send(struct mcp_client *c, const char *json, size_t len,
     long long deadline, struct buf *err)
 {
 	struct buf line = BUF_INIT;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
+	char chunk[4096];
 	size_t off = 0;
 	ssize_t n;
 	long long left;
@@ -281,9 +282,21 @@ mcp_stdio_send(struct mcp_client *c, const char *json, size_t len,
 			    "within %ld s", c->s->name, c->s->timeout);
 			break;
 		}
-		pfd.fd = c->in;
-		pfd.events = POLLOUT;
-		poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+		/* it may be stuck writing to us: read while we wait, so
+		 * neither side blocks on a full pipe */
+		pfd[0].fd = c->in;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = c->out;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, left > 1000 ? 1000 : (int)left) > 0 &&
+		    (pfd[1].revents & POLLIN) &&
+		    (n = read(c->out, chunk, sizeof(chunk))) > 0)
+			buf_add(&c->rbuf, chunk, (size_t)n);
+		if (c->rbuf.len > (size_t)MCP_MAX_MESSAGE) {
+			mcp_set_dead(c, "server '%s' sent over %ld MiB while "
+			    "we wrote", c->s->name, MCP_MAX_MESSAGE >> 20);
+			break;
+		}
 	}
 	buf_release(&line);
 	if (sig_interrupted && off < len + 1)
@@ -293,18 +306,25 @@ mcp_stdio_send(struct mcp_client *c, const char *json, size_t len,
 	return 0;
 }
 
-/* Dispatch every whole line in rbuf. */
+/* Dispatch every whole line in rbuf.  The lines are taken out first:
+ * dispatching may answer the server, and a send may read more into
+ * rbuf (see mcp_stdio_send). */
 static int
 lines(struct mcp_client *c)
 {
-	char *s = c->rbuf.s, *nl, *p;
-	size_t used = 0;
+	struct buf todo = BUF_INIT;
+	char *nl, *p, *end;
 	cJSON *msg;
+	size_t k;
 
-	while (!c->dead && (nl = memchr(s + used, '\n', c->rbuf.len - used))) {
+	if (!(end = memrchr(buf_str(&c->rbuf), '\n', c->rbuf.len)))
+		goto check;
+	k = (size_t)(++end - c->rbuf.s);
+	buf_add(&todo, c->rbuf.s, k);
+	memmove(c->rbuf.s, end, c->rbuf.len - k);
+	buf_setlen(&c->rbuf, c->rbuf.len - k);
+	for (p = todo.s; !c->dead && (nl = strchr(p, '\n')); p = nl + 1) {
 		*nl = '\0';
-		p = s + used;
-		used = (size_t)(nl - s) + 1;
 		while (*p == ' ' || *p == '\t' || *p == '\r')
 			p++;
 		if (!*p)
@@ -317,10 +337,8 @@ lines(struct mcp_client *c)
 		mcp_dispatch(c, msg);
 		cJSON_Delete(msg);
 	}
-	if (used) {
-		memmove(c->rbuf.s, c->rbuf.s + used, c->rbuf.len - used);
-		buf_setlen(&c->rbuf, c->rbuf.len - used);
-	}
+	buf_release(&todo);
+check:
 	if (!c->dead && c->rbuf.len > (size_t)MCP_MAX_MESSAGE)
 		mcp_set_dead(c, "server '%s' sent a message over %ld MiB",
 		    c->s->name, MCP_MAX_MESSAGE >> 20);
@@ -336,6 +354,7 @@ mcp_stdio_wait(struct mcp_client *c, long long deadline, struct buf *err)
 	ssize_t n;
 	int r;
 
+	lines(c);	/* what a send read ahead */
 	while (!c->dead && !(c->waiting && c->reply)) {
 		n = read(c->out, chunk, sizeof(chunk));
 		if (n > 0) {

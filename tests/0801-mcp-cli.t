@@ -210,6 +210,12 @@ test_expect_success 'a message over 16 MiB is refused; a big one under it is fin
 	grep -q "over 16 MiB" err
 '
 
+test_expect_success 'big arguments go through a full pipe both ways' '
+	python3 -c "import json; print(json.dumps({\"message\": \"y\" * 3000000}))" >big.json &&
+	hermes-mcp call big echo - <big.json >out &&
+	test "$(tr -cd y <out | wc -c)" = 3000000
+'
+
 test_expect_success 'a command that does not exist is said at once' '
 	hermes-mcp add -f gone -- /no/such/server >/dev/null &&
 	test_expect_code 1 hermes-mcp test gone 2>err &&
