@@ -1,9 +1,12 @@
 /* proc.c: fork/exec/wait without a shell of our own making. */
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 
 #include "common.h"
 #include "proc.h"
+#include "sig.h"
 
 int
 proc_run(char *const argv[], int *status)
@@ -86,4 +89,118 @@ proc_edit_text(const char *text, size_t len, const char *prefix,
 	}
 	*path = buf_detach(&tmp);
 	return 0;
+}
+
+static void
+child(const struct proc_spec *ps, int report)
+{
+	const char *const *e;
+	int fd, e2;
+
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	fd = open("/dev/null", O_RDWR);
+	if (dup2(ps->in >= 0 ? ps->in : fd, 0) < 0 ||
+	    dup2(ps->out >= 0 ? ps->out : fd, 1) < 0 ||
+	    dup2(ps->errfd >= 0 ? ps->errfd : fd, 2) < 0)
+		_exit(127);
+	for (e = ps->env; e && *e; e++)
+		putenv((char *)*e);
+	if (ps->dir && chdir(ps->dir) < 0) {
+		e2 = errno;
+		if (write(report, &e2, sizeof(e2)) < 0)
+			_exit(126);
+		_exit(126);
+	}
+	execvp(ps->argv[0], ps->argv);
+	e2 = errno;
+	if (write(report, &e2, sizeof(e2)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int
+proc_spawn(const struct proc_spec *ps, struct buf *err)
+{
+	int rep[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return hm_fail(err, HM_EFAIL, "cannot make a pipe: %s",
+		    strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(rep[0]);
+		close(rep[1]);
+		return hm_fail(err, HM_EFAIL, "cannot fork: %s",
+		    strerror(errno));
+	}
+	if (pid == 0)
+		child(ps, rep[1]);
+	setpgid(pid, pid);
+	close(rep[1]);
+	while ((n = read(rep[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(rep[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return hm_fail(err, HM_EFAIL, "cannot run '%s': %s",
+		    ps->argv[0], strerror(e));
+	}
+	return (int)pid;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+proc_wait(int pid, long timeout_ms, int *status)
+{
+	long long end = now_ms() + timeout_ms;
+	int st = 0, nap = 1;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r < 0 && errno == ECHILD)) {
+			if (status)
+				*status = st;
+			return 0;
+		}
+		if (sig_interrupted)
+			return 2;
+		if (timeout_ms >= 0 && now_ms() >= end)
+			return 1;
+		usleep((useconds_t)nap * 1000);
+		if (nap < 50)
+			nap *= 2;
+	}
+}
+
+void
+proc_stop(int pid, long grace_ms, int *status)
+{
+	int st = 0;
+
+	kill(-pid, SIGTERM);
+	if (proc_wait(pid, grace_ms, &st) != 0) {
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (status)
+		*status = st;
 }

@@ -26,4 +26,30 @@ int proc_editor(const char *path, struct buf *err);
 int proc_edit_text(const char *text, size_t len, const char *prefix,
     struct buf *out, char **path, struct buf *err);
 
+/*
+ * Children that run on their own (cron runs, kanban workers, gateway
+ * turns): proc_spawn starts argv in a new process group with in, out and
+ * errfd as its stdin, stdout and stderr (-1: /dev/null), the "KEY=VALUE"
+ * strings of env added to our environment (NULL-terminated, may be
+ * NULL), in dir (NULL: ours), signals back to their defaults.  An exec
+ * failure comes back through a close-on-exec pipe, so "no such command"
+ * is an error here (-HM_EFAIL naming it), not a child exiting 127.
+ * Returns the pid (also the process group), or -HM_E*.
+ * proc_wait waits up to timeout_ms (< 0: forever) for it to exit: 0 with
+ * the wait status, 1 when the time ran out, 2 when sig_interrupted was
+ * set (the child is left running: the caller decides).
+ * proc_stop sends SIGTERM to the group, waits up to grace_ms, then
+ * SIGKILL, and reaps; the status is returned in *status (may be NULL).
+ */
+struct proc_spec {
+	char *const *argv;
+	int in, out, errfd;
+	const char *const *env;
+	const char *dir;
+};
+
+int proc_spawn(const struct proc_spec *ps, struct buf *err);
+int proc_wait(int pid, long timeout_ms, int *status);
+void proc_stop(int pid, long grace_ms, int *status);
+
 #endif
