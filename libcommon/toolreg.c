@@ -11,6 +11,7 @@
 #include "roots.h"
 #include "hooks.h"
 #include "tool_agent.h"
+#include "tool_cron.h"
 #include "tool_file.h"
 #include "tool_skills.h"
 #include "tool_terminal.h"
@@ -31,6 +32,7 @@ static const struct tool *const builtin[] = {
 	&tool_skill_manage,
 	&tool_todo,
 	&tool_delegate_task,
+	&tool_cronjob,
 	&tool_web_extract,
 	&tool_web_search,
 };
@@ -79,9 +81,12 @@ toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err)
 			}
 		}
 	}
-	for (i = 0; i < HM_ARRAY_SIZE(builtin); i++)
+	for (i = 0; i < HM_ARRAY_SIZE(builtin); i++) {
+		if (builtin[i] == &tool_cronjob && getenv("HERMES_CRON_JOB"))
+			continue;	/* no jobs from inside a job */
 		if (!toolsets || in_list(toolsets, builtin[i]->toolset))
 			toolreg_add(r, builtin[i]);
+	}
 	return 0;
 }
 
