@@ -28,9 +28,16 @@
 #define SCRIPT_MAX	(64 * 1024)	/* bytes of script output kept */
 #define MAX_MISSED	100000		/* slots counted for a catch-up */
 
+struct srow;
+
+static void drop_map(struct cron *c);
+
 struct cron {
 	struct db *db;
 	const struct config *cfg;
+	struct srow *map;		/* states read at once, see load_map */
+	size_t nmap;
+	int mapped;
 };
 
 static const char *const schema[] = {
@@ -73,6 +80,7 @@ cron_close(struct cron *c)
 {
 	if (!c)
 		return;
+	drop_map(c);
 	db_close(c->db);
 	free(c);
 }
@@ -92,16 +100,98 @@ job_lock(const char *id)
 
 /* ---- state ---- */
 
+/* One row of state, as read. */
+struct srow {
+	char *job;
+	struct cron_state st;
+	int found;
+};
+
+static void
+fill(struct db_stmt *q, int col, struct cron_state *st, int *found)
+{
+	const char *s;
+
+	/* a row made by a run by hand has no next yet */
+	*found = !db_column_is_null(q, col) || db_column_int64(q, col + 3);
+	st->next = db_column_int64(q, col + 3) ? 0 :
+	    (time_t)db_column_int64(q, col);
+	st->last = (time_t)db_column_int64(q, col + 1);
+	s = db_column_text(q, col + 2);
+	snprintf(st->last_status, sizeof(st->last_status), "%s", s ? s : "");
+}
+
+static int
+by_job(const void *a, const void *b)
+{
+	return strcmp(((const struct srow *)a)->job,
+	    ((const struct srow *)b)->job);
+}
+
+/* Every job's state in one query (one read transaction, not one per
+ * job: a thousand jobs cost a thousand lock round trips otherwise),
+ * for a tick to look up. */
+static int
+load_map(struct cron *c, struct buf *err)
+{
+	struct db_stmt *q;
+	size_t cap = 0;
+	int rc;
+
+	q = db_prepare(c->db, "SELECT job, next, last, last_status, done FROM"
+	    " state", err);
+	if (!q)
+		return -HM_EFAIL;
+	while ((rc = db_step(q, err)) == 1) {
+		if (c->nmap == cap) {
+			cap = cap ? 2 * cap : 64;
+			c->map = xrealloc(c->map, cap * sizeof(*c->map));
+		}
+		memset(&c->map[c->nmap], 0, sizeof(*c->map));
+		c->map[c->nmap].job = db_column_dup(q, 0);
+		fill(q, 1, &c->map[c->nmap].st, &c->map[c->nmap].found);
+		c->nmap++;
+	}
+	db_finalize(q);
+	if (c->nmap)
+		qsort(c->map, c->nmap, sizeof(*c->map), by_job);
+	c->mapped = rc == 0;
+	return rc < 0 ? rc : 0;
+}
+
+static void
+drop_map(struct cron *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmap; i++)
+		free(c->map[i].job);
+	free(c->map);
+	c->map = NULL;
+	c->nmap = 0;
+	c->mapped = 0;
+}
+
 static int
 read_state(struct cron *c, const char *id, struct cron_state *st, int *found,
     struct buf *err)
 {
+	struct srow key, *hit;
 	struct db_stmt *q;
-	const char *s;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	*found = 0;
+	if (c->mapped) {
+		key.job = (char *)id;
+		hit = c->nmap ? bsearch(&key, c->map, c->nmap,
+		    sizeof(*c->map), by_job) : NULL;
+		if (hit) {
+			*st = hit->st;
+			*found = hit->found;
+		}
+		return 0;
+	}
 	q = db_prepare(c->db, "SELECT next, last, last_status, done FROM state"
 	    " WHERE job = ?1", err);
 	if (!q)
@@ -109,14 +199,7 @@ read_state(struct cron *c, const char *id, struct cron_state *st, int *found,
 	db_bind_text(q, 1, id);
 	rc = db_step(q, err);
 	if (rc == 1) {
-		/* a row made by a run by hand has no next yet */
-		*found = !db_column_is_null(q, 0) || db_column_int64(q, 3);
-		st->next = db_column_int64(q, 3) ? 0 :
-		    (time_t)db_column_int64(q, 0);
-		st->last = (time_t)db_column_int64(q, 1);
-		s = db_column_text(q, 2);
-		snprintf(st->last_status, sizeof(st->last_status), "%s",
-		    s ? s : "");
+		fill(q, 0, st, found);
 		rc = 0;
 	}
 	db_finalize(q);
@@ -161,8 +244,10 @@ held(const char *id)
 	return r == 1;
 }
 
-int
-cron_get_state(struct cron *c, const struct job *job, time_t now,
+/* The state without asking whether the job runs (a tick does not need
+ * to: it takes the job's lock itself). */
+static int
+get_state(struct cron *c, const struct job *job, time_t now,
     struct cron_state *st, struct buf *err)
 {
 	int found, rc;
@@ -178,8 +263,18 @@ cron_get_state(struct cron *c, const struct job *job, time_t now,
 		if ((rc = write_next(c, job->id, st->next, err)) < 0)
 			return rc;
 	}
-	st->running = held(job->id);
 	return 0;
+}
+
+int
+cron_get_state(struct cron *c, const struct job *job, time_t now,
+    struct cron_state *st, struct buf *err)
+{
+	int rc = get_state(c, job, now, st, err);
+
+	if (rc == 0)
+		st->running = held(job->id);
+	return rc;
 }
 
 /* ---- the log ---- */
@@ -825,7 +920,7 @@ tick_job(struct cron *c, const struct job *job, time_t now, int *ran,
 	int64_t row;
 	int lk, rc;
 
-	if ((rc = cron_get_state(c, job, now, &st, err)) < 0)
+	if ((rc = get_state(c, job, now, &st, err)) < 0)
 		return rc;
 	if (!st.next || st.next > now)
 		return 0;
@@ -885,8 +980,12 @@ cron_tick(struct cron *c, const struct jobs *j, time_t now, int *ran,
 	if (lk < 0)
 		return lk;
 	rc = sweep(c, now, err);
+	if (rc == 0)
+		rc = load_map(c, err);	/* a job's row is read before it is
+					 * written, never after */
 	for (i = 0; rc == 0 && i < j->n; i++)
 		rc = tick_job(c, &j->v[i], now, ran, err);
+	drop_map(c);
 	lock_release(lk);
 	return rc;
 }
@@ -922,14 +1021,16 @@ cron_earliest(struct cron *c, const struct jobs *j, time_t now)
 	time_t best = 0;
 	size_t i;
 
+	load_map(c, &err);
 	for (i = 0; i < j->n; i++) {
 		buf_reset(&err);
-		if (cron_get_state(c, &j->v[i], now, &st, &err) < 0 ||
+		if (get_state(c, &j->v[i], now, &st, &err) < 0 ||
 		    !st.next)
 			continue;
 		if (!best || st.next < best)
 			best = st.next;
 	}
+	drop_map(c);
 	buf_release(&err);
 	return best;
 }

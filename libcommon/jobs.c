@@ -203,6 +203,36 @@ parse_job(const cJSON *o, size_t i, struct job *j, struct buf *err)
 	return 0;
 }
 
+static int
+by_id(const void *a, const void *b)
+{
+	const struct job *x = *(const struct job *const *)a;
+	const struct job *y = *(const struct job *const *)b;
+
+	return strcmp(x->id, y->id);
+}
+
+/* The index of a job whose id an earlier one has, or j->n.  Sorted, so
+ * a thousand jobs cost a thousand compares, not half a million. */
+static size_t
+dup_id(const struct jobs *j)
+{
+	const struct job **v = xcalloc(j->n + 1, sizeof(*v));
+	size_t i, r = j->n;
+
+	for (i = 0; i < j->n; i++)
+		v[i] = &j->v[i];
+	qsort(v, j->n, sizeof(*v), by_id);
+	for (i = 1; i < j->n; i++)
+		if (!strcmp(v[i - 1]->id, v[i]->id)) {
+			r = (size_t)((v[i] > v[i - 1] ? v[i] : v[i - 1]) -
+			    j->v);
+			break;
+		}
+	free(v);
+	return r;
+}
+
 int
 jobs_load(struct jobs *j, struct buf *err)
 {
@@ -221,17 +251,11 @@ jobs_load(struct jobs *j, struct buf *err)
 			job_release(&j->v[i]);
 			break;
 		}
-		for (k = 0; k < i; k++)
-			if (!strcmp(j->v[k].id, j->v[i].id))
-				break;
-		if (k < i) {
-			rc = bad(err, i, "id", "used twice");
-			job_release(&j->v[i]);
-			break;
-		}
 		j->n = ++i;
 	}
 	cJSON_Delete(root);
+	if (rc == 0 && (k = dup_id(j)) < j->n)
+		rc = bad(err, k, "id", "used twice");
 	if (rc < 0) {
 		char *p = j->path;
 
