@@ -17,7 +17,6 @@
 #include "path.h"
 #include "sig.h"
 #include "timeutil.h"
-#include "watch.h"
 
 enum {
 	OPT_JSON = 0x100, OPT_NAME, OPT_DELIVER, OPT_SKILL, OPT_SCRIPT,
@@ -425,54 +424,16 @@ cmd_daemon(int argc, char **argv)
 	struct config cfg = CONFIG_INIT;
 	struct buf err = BUF_INIT;
 	struct cli_state st;
-	struct watch *w = NULL;
 	struct cron *c;
-	struct jobs j;
-	const char *dirs[2];
-	char *dir;
-	time_t now, next;
-	long wait_ms;
-	int rc, ran;
+	int rc;
 
 	if ((rc = cli_parse(&st, argc, argv, 0, 0, NULL)) != CLI_GO ||
 	    (rc = open_all(&cfg, NULL, &c)))
 		return rc;
-	dir = hm_path("cron");
-	dirs[0] = dir;
-	dirs[1] = NULL;
-	if ((rc = hm_mkdir_p(dir, 0700, &err)) == 0)
-		rc = watch_open(&w, dirs, &err);
 	sig_catch_interrupt();
-	while (rc == 0 && !sig_interrupted) {
-		now = time(NULL);
-		next = 0;
-		if (jobs_load(&j, &err) < 0) {
-			hm_report(&err);	/* wait for a fixed file */
-			buf_reset(&err);
-		} else {
-			if (cron_tick(c, &j, now, &ran, &err) < 0) {
-				hm_report(&err);
-				buf_reset(&err);
-			}
-			next = cron_earliest(c, &j, time(NULL));
-			jobs_release(&j);
-		}
-		now = time(NULL);
-		wait_ms = next ? (long)(next - now) * 1000 : 3600000L;
-		if (wait_ms < 1000)
-			wait_ms = 1000;	/* at most a tick a second */
-		if (wait_ms > 3600000L)
-			wait_ms = 3600000L;
-		if ((rc = watch_wait(w, wait_ms, &err)) > 0)
-			rc = 0;
-	}
-	watch_close(w);
-	free(dir);
+	rc = cron_daemon(c, &err);	/* until SIGINT or SIGTERM */
 	close_all(&cfg, NULL, c);
-	if (rc < 0)
-		return hm_exit_status(rc, &err);
-	buf_release(&err);
-	return HM_EXIT_OK;	/* SIGINT or SIGTERM: a clean stop */
+	return hm_exit_status(rc, &err);
 }
 
 static char *

@@ -88,6 +88,9 @@ int cron_get_state(struct cron *c, const struct job *job, time_t now,
     struct cron_state *st, struct buf *err);
 /* The earliest next run of all jobs, 0 when none (for the daemon). */
 time_t cron_earliest(struct cron *c, const struct jobs *j, time_t now);
+/* Tick whenever a run comes due or cron/ changes, until sig_interrupted
+ * (the caller catches SIGINT and SIGTERM); see cron_daemon.c. */
+int cron_daemon(struct cron *c, struct buf *err);
 /* Forget a removed job's state (its log stays). */
 int cron_forget(struct cron *c, const char *id, struct buf *err);
 /* The log, newest last; job NULL for all; limit <= 0 for all. */
