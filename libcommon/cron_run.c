@@ -52,142 +52,27 @@ ask_path(void)
 	return xstrdup("hermes-ask");
 }
 
-/* An unlinked temp file in cron/, for a child's stdin or stdout. */
-static int
-tmpfile_in(const char *text, struct buf *err)
-{
-	char *dir = hm_path("cron"), *path;
-	struct buf p = BUF_INIT;
-	size_t len = text ? strlen(text) : 0;
-	int fd;
-
-	buf_addf(&p, "%s/.run.XXXXXX", dir);
-	free(dir);
-	path = p.s;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		hm_fail(err, HM_EIO, "cannot create '%s': %s", path,
-		    strerror(errno));
-		buf_release(&p);
-		return -HM_EIO;
-	}
-	unlink(path);
-	buf_release(&p);
-	if (len && (write(fd, text, len) != (ssize_t)len ||
-	    lseek(fd, 0, SEEK_SET) < 0)) {
-		close(fd);
-		return hm_fail(err, HM_EIO, "cannot write a temporary file: "
-		    "%s", strerror(errno));
-	}
-	return fd;
-}
-
-static int
-log_fd(void)
-{
-	char *p = hm_path("logs/cron.log");
-	int fd = -1;
-
-	if (hm_mkparents(p, NULL) == 0)
-		fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	free(p);
-	return fd;
-}
-
-/* Run argv with stdin from in_text, stdout into out, within secs.
- * Returns 0 with the wait status, or -HM_E* with the reason. */
-/* The child's stderr, from fd: appended to logs/cron.log, and its last
- * line kept in last (what it said before it failed). */
-static void
-keep_stderr(int fd, struct buf *last)
-{
-	struct buf b = BUF_INIT;
-	const char *p;
-	int log;
-
-	lseek(fd, 0, SEEK_SET);
-	if (buf_read_fd(&b, fd) < 0 || !b.len) {
-		buf_release(&b);
-		return;
-	}
-	if ((log = log_fd()) >= 0) {
-		/* a log that cannot be written is no failure of the run */
-		(void)!write(log, b.s, b.len);
-		close(log);
-	}
-	buf_rtrim(&b);
-	p = strrchr(b.s, '\n');
-	buf_reset(last);
-	buf_adds(last, p ? p + 1 : b.s);
-	buf_release(&b);
-}
-
-static int
-run_child(char *const *argv, const char *const *env, const char *in_text,
-    long secs, struct buf *out, struct buf *last, int *status,
-    struct buf *err)
-{
-	struct proc_spec ps;
-	int in, outfd, logfd, pid, w, rc = 0;
-
-	if ((in = tmpfile_in(in_text, err)) < 0)
-		return in;
-	if ((outfd = tmpfile_in(NULL, err)) < 0) {
-		close(in);
-		return outfd;
-	}
-	if ((logfd = tmpfile_in(NULL, err)) < 0) {
-		close(in);
-		close(outfd);
-		return logfd;
-	}
-	memset(&ps, 0, sizeof(ps));
-	ps.argv = argv;
-	ps.in = in;
-	ps.out = outfd;
-	ps.errfd = logfd;
-	ps.env = env;
-	pid = proc_spawn(&ps, err);
-	if (pid < 0) {
-		rc = pid;
-		goto out;
-	}
-	w = proc_wait(pid, secs * 1000, status);
-	if (w != 0) {
-		proc_stop(pid, 2000, status);
-		if (w == 1)
-			rc = hm_fail(err, HM_EFAIL, "timed out after %ld s; "
-			    "stopped", secs);
-		else
-			rc = hm_fail(err, HM_EFAIL, "interrupted; stopped");
-	}
-	lseek(outfd, 0, SEEK_SET);
-	buf_read_fd(out, outfd);
-	keep_stderr(logfd, last);
-out:
-	close(in);
-	close(outfd);
-	close(logfd);
-	return rc;
-}
-
 static int
 run_script(struct cron *c, const struct job *job, struct buf *out,
     struct buf *err)
 {
 	char *argv[] = { "/bin/sh", "-c", job->script, NULL };
+	char *log = hm_path("logs/cron.log");
 	struct buf last = BUF_INIT;
 	long secs = 300;
 	int st = 0, rc;
 
 	config_get_long(c->cfg, "cron.script_timeout", &secs, NULL);
-	rc = run_child(argv, NULL, NULL, secs, out, &last, &st, err);
+	hm_mkparents(log, NULL);
+	rc = proc_capture(argv, NULL, NULL, secs, log, out, &last, &st,
+	    err);
 	if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st)))
 		rc = hm_fail(err, HM_EFAIL, "its script failed (%s %d)%s%s",
 		    WIFEXITED(st) ? "exit status" : "signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
 		    last.len ? ": " : "", buf_str(&last));
 	buf_release(&last);
+	free(log);
 	if (rc < 0)
 		return rc;
 	if (out->len > SCRIPT_MAX) {
@@ -265,7 +150,7 @@ ask(struct cron *c, const struct job *job, struct outcome *o)
 {
 	struct buf prompt = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
 	struct buf envs = BUF_INIT, home = BUF_INIT, last = BUF_INIT;
-	char *argv[10], *exe = ask_path();
+	char *argv[10], *exe = ask_path(), *log = hm_path("logs/cron.log");
 	const char *env[3];
 	const char *e, *t, *s;
 	long secs = 3600;
@@ -293,7 +178,8 @@ ask(struct cron *c, const struct job *job, struct outcome *o)
 	env[1] = home.s;
 	env[2] = NULL;
 	config_get_long(c->cfg, "cron.timeout", &secs, NULL);
-	if (run_child(argv, env, prompt.s, secs, &out, &last, &st,
+	hm_mkparents(log, NULL);
+	if (proc_capture(argv, env, prompt.s, secs, log, &out, &last, &st,
 	    &err) < 0) {
 		buf_addf(&o->note, "hermes-ask: %s", err.s);
 		goto out;
@@ -323,6 +209,7 @@ ask(struct cron *c, const struct job *job, struct outcome *o)
 out:
 	cJSON_Delete(j);
 	free(exe);
+	free(log);
 	buf_release(&prompt);
 	buf_release(&out);
 	buf_release(&err);

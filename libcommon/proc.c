@@ -204,3 +204,107 @@ proc_stop(int pid, long grace_ms, int *status)
 	if (status)
 		*status = st;
 }
+
+/* An unlinked temporary file holding text (may be NULL), at offset 0. */
+static int
+tmp_fd(const char *text, struct buf *err)
+{
+	const char *td = getenv("TMPDIR");
+	struct buf p = BUF_INIT;
+	size_t len = text ? strlen(text) : 0;
+	int fd;
+
+	buf_addf(&p, "%s/hermes-proc-XXXXXX", td && *td ? td : "/tmp");
+	fd = mkostemp(p.s, O_CLOEXEC);
+	if (fd < 0) {
+		hm_fail(err, HM_EIO, "cannot create '%s': %s", p.s,
+		    strerror(errno));
+		buf_release(&p);
+		return -HM_EIO;
+	}
+	unlink(p.s);
+	buf_release(&p);
+	if (len && (write(fd, text, len) != (ssize_t)len ||
+	    lseek(fd, 0, SEEK_SET) < 0)) {
+		close(fd);
+		return hm_fail(err, HM_EIO, "cannot write a temporary file: "
+		    "%s", strerror(errno));
+	}
+	return fd;
+}
+
+/* The child's stderr, in fd: appended to log, its last line in last. */
+static void
+keep_stderr(int fd, const char *log, struct buf *last)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+	int lfd;
+
+	lseek(fd, 0, SEEK_SET);
+	if (buf_read_fd(&b, fd) < 0 || !b.len) {
+		buf_release(&b);
+		return;
+	}
+	if (log && (lfd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) >= 0) {
+		/* a log that cannot be written is no failure of the run */
+		(void)!write(lfd, b.s, b.len);
+		close(lfd);
+	}
+	buf_rtrim(&b);
+	if (last) {
+		p = strrchr(b.s, '\n');
+		buf_reset(last);
+		buf_adds(last, p ? p + 1 : b.s);
+	}
+	buf_release(&b);
+}
+
+int
+proc_capture(char *const *argv, const char *const *env, const char *in_text,
+    long secs, const char *log, struct buf *out, struct buf *last,
+    int *status, struct buf *err)
+{
+	struct proc_spec ps;
+	int in, outfd, efd, pid, w, rc = 0;
+
+	if ((in = tmp_fd(in_text, err)) < 0)
+		return in;
+	if ((outfd = tmp_fd(NULL, err)) < 0) {
+		close(in);
+		return outfd;
+	}
+	if ((efd = tmp_fd(NULL, err)) < 0) {
+		close(in);
+		close(outfd);
+		return efd;
+	}
+	memset(&ps, 0, sizeof(ps));
+	ps.argv = argv;
+	ps.in = in;
+	ps.out = outfd;
+	ps.errfd = efd;
+	ps.env = env;
+	if ((pid = proc_spawn(&ps, err)) < 0) {
+		rc = pid;
+		goto out;
+	}
+	w = proc_wait(pid, secs * 1000, status);
+	if (w != 0) {
+		proc_stop(pid, 2000, status);
+		if (w == 1)
+			rc = hm_fail(err, HM_EFAIL, "timed out after %ld s; "
+			    "stopped", secs);
+		else
+			rc = hm_fail(err, HM_EFAIL, "interrupted; stopped");
+	}
+	lseek(outfd, 0, SEEK_SET);
+	buf_read_fd(out, outfd);
+	keep_stderr(efd, log, last);
+out:
+	close(in);
+	close(outfd);
+	close(efd);
+	return rc;
+}

@@ -49,6 +49,16 @@ struct proc_spec {
 };
 
 int proc_spawn(const struct proc_spec *ps, struct buf *err);
+/* Run argv (as proc_spawn, env added) with in_text (may be NULL) on its
+ * stdin and its stdout into out, through unlinked temporary files (no
+ * pipe to drain, no size limit), within secs: past them the group is
+ * stopped and the result is -HM_EFAIL "timed out after N s; stopped".
+ * Its stderr is appended to the file log (may be NULL) and its last
+ * line kept in last (may be NULL): what it said before it failed.  0
+ * with the wait status in *status, or -HM_E*. */
+int proc_capture(char *const *argv, const char *const *env,
+    const char *in_text, long secs, const char *log, struct buf *out,
+    struct buf *last, int *status, struct buf *err);
 int proc_wait(int pid, long timeout_ms, int *status);
 void proc_stop(int pid, long grace_ms, int *status);
 
