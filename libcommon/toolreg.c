@@ -12,6 +12,7 @@
 #include "hooks.h"
 #include "tool_agent.h"
 #include "tool_cron.h"
+#include "tool_kanban.h"
 #include "tool_file.h"
 #include "tool_skills.h"
 #include "tool_terminal.h"
@@ -33,6 +34,13 @@ static const struct tool *const builtin[] = {
 	&tool_todo,
 	&tool_delegate_task,
 	&tool_cronjob,
+	&tool_kanban_show,
+	&tool_kanban_complete,
+	&tool_kanban_block,
+	&tool_kanban_heartbeat,
+	&tool_kanban_comment,
+	&tool_kanban_create,
+	&tool_kanban_link,
 	&tool_web_extract,
 	&tool_web_search,
 };
@@ -84,6 +92,9 @@ toolreg_init(struct toolreg *r, const char *toolsets, struct buf *err)
 	for (i = 0; i < HM_ARRAY_SIZE(builtin); i++) {
 		if (builtin[i] == &tool_cronjob && getenv("HERMES_CRON_JOB"))
 			continue;	/* no jobs from inside a job */
+		if (!strcmp(builtin[i]->toolset, "kanban") &&
+		    !tool_kanban_active())
+			continue;	/* only a worker has a task */
 		if (!toolsets || in_list(toolsets, builtin[i]->toolset))
 			toolreg_add(r, builtin[i]);
 	}

@@ -76,4 +76,16 @@ test_expect_success 'post-commit never fails the commit' '
 	grep -q "HTTP 401" .git/hermes-reviews/last-error
 '
 
+test_expect_success 'kanban-fanout.sh: a task per file and a report that needs them all' '
+	echo one >a.md && echo two >b.md &&
+	report=$("$EX/kanban-fanout.sh" -n a.md b.md) &&
+	hermes-kanban list -s ready | cut -f5 | sort >ready &&
+	printf "summarise a.md\nsummarise b.md\n" >want && test_cmp want ready &&
+	hermes-kanban --json show "$report" >j &&
+	grep -q "\"status\":\"todo\"" j &&
+	test "$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))[\"needs\"]))" j)" = 2 &&
+	test_expect_code 1 "$EX/kanban-fanout.sh" -n missing.md 2>err &&
+	grep -q "no file" err
+'
+
 test_done

@@ -1,0 +1,34 @@
+#!/bin/sh
+# kanban-fanout.sh: one board task per file, a final task that needs them
+# all, then workers until the board is done.  Each summary task runs in
+# its own worker; the report waits for every summary.
+#
+#   examples/kanban-fanout.sh docs/*.md
+#   examples/kanban-fanout.sh -n docs/*.md     # add the tasks, run nothing
+#
+# Prints the id of the report task.  Works the same from cron or CI: the
+# ids come from hermes-kanban add's stdout, nothing is parsed from prose.
+set -eu
+
+run=1
+if [ "${1:-}" = -n ]; then
+	run=
+	shift
+fi
+[ $# -ge 1 ] || { echo "usage: kanban-fanout.sh [-n] FILE..." >&2; exit 2; }
+
+needs=
+for f in "$@"; do
+	[ -f "$f" ] || { echo "kanban-fanout.sh: no file '$f'" >&2; exit 1; }
+	id=$(hermes-kanban add -a writer -b "Summarise $f in five lines." \
+		"summarise $f")
+	needs="$needs --needs $id"
+done
+# shellcheck disable=SC2086 # $needs is a list of options on purpose
+report=$(hermes-kanban add -a writer $needs \
+	-b "Join the summaries of the tasks this one needs into one report." \
+	"report on $# files")
+if [ -n "$run" ]; then
+	hermes-kanban dispatch --once >&2
+fi
+echo "$report"
