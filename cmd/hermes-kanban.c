@@ -136,7 +136,8 @@ on_opt(int c, const char *arg)
 	return 0;
 }
 
-/* Parse, open the board; 0 or an exit code.  cfg may be NULL. */
+/* Parse, open the board: 0 with *b set to go on; else an exit code, or
+ * 0 with *b NULL when the verb is done (it printed --help). */
 static int
 begin(int argc, char **argv, int min, int max, struct cli_state *st,
     struct board **b)
@@ -181,7 +182,7 @@ cmd_add(int argc, char **argv)
 	char *id = NULL, *body = NULL, *title;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	title = text_of(st.argv[0]);
 	if (o.body && !(body = text_of(o.body)))
@@ -213,7 +214,7 @@ cmd_link(int argc, char **argv)
 	struct board *b;
 	int rc;
 
-	if ((rc = begin(argc, argv, 2, 2, &st, &b)))
+	if ((rc = begin(argc, argv, 2, 2, &st, &b)) || !b)
 		return rc;
 	rc = board_link(b, st.argv[0], st.argv[1], "cli", &err);
 	if (rc == -HM_EINVAL)	/* a cycle: the operands were fine */
@@ -295,7 +296,7 @@ cmd_list(int argc, char **argv)
 	struct board *b;
 	int rc;
 
-	if ((rc = begin(argc, argv, 0, 0, &st, &b)))
+	if ((rc = begin(argc, argv, 0, 0, &st, &b)) || !b)
 		return rc;
 	if (o.status && task_status_parse(o.status, &s) < 0) {
 		board_close(b);
@@ -316,7 +317,7 @@ cmd_show(int argc, char **argv)
 	char **p;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	memset(&k, 0, sizeof(k));
 	rc = board_get(b, st.argv[0], &k, &err);
@@ -381,7 +382,7 @@ cmd_board(int argc, char **argv)
 	struct board *b;
 	int rc, i, tty = isatty(1) && !getenv("NO_COLOR");
 
-	if ((rc = begin(argc, argv, 0, 0, &st, &b)))
+	if ((rc = begin(argc, argv, 0, 0, &st, &b)) || !b)
 		return rc;
 	for (i = 0; i < 6; i++)
 		memset(&cols[i], 0, sizeof(cols[i]));
@@ -415,7 +416,7 @@ cmd_claim(int argc, char **argv)
 	char *id = NULL;
 	int rc;
 
-	if ((rc = begin(argc, argv, 0, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 0, 1, &st, &b)) || !b)
 		return rc;
 	if (o.next == (st.argc == 1)) {
 		board_close(b);
@@ -444,7 +445,7 @@ cmd_heartbeat(int argc, char **argv)
 	struct board *b;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	rc = board_heartbeat(b, st.argv[0], getenv("HERMES_KANBAN_WORKER"),
 	    o.ttl ? o.ttl : 900, time(NULL), &err);
@@ -460,7 +461,7 @@ cmd_complete(int argc, char **argv)
 	char *r = NULL;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	if (o.text && !(r = text_of(o.text))) {
 		board_close(b);
@@ -480,7 +481,7 @@ cmd_block(int argc, char **argv)
 	struct board *b;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	if (!o.text || !*o.text) {
 		board_close(b);
@@ -499,7 +500,7 @@ cmd_unblock(int argc, char **argv)
 	struct board *b;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	rc = board_unblock(b, st.argv[0], "cli", &err);
 	return done(b, rc, &err);
@@ -514,7 +515,7 @@ cmd_comment(int argc, char **argv)
 	char *text;
 	int rc;
 
-	if ((rc = begin(argc, argv, 2, 2, &st, &b)))
+	if ((rc = begin(argc, argv, 2, 2, &st, &b)) || !b)
 		return rc;
 	if (!(text = text_of(st.argv[1]))) {
 		board_close(b);
@@ -533,7 +534,7 @@ cmd_rm(int argc, char **argv)
 	struct board *b;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	rc = board_rm(b, st.argv[0], "cli", &err);
 	if (rc == 0)
@@ -552,7 +553,7 @@ cmd_reclaim(int argc, char **argv)
 	size_t n = 0;
 	int rc;
 
-	if ((rc = begin(argc, argv, 0, 0, &st, &b)))
+	if ((rc = begin(argc, argv, 0, 0, &st, &b)) || !b)
 		return rc;
 	rc = config_load(&cfg, &err);
 	if (rc == 0)
@@ -577,7 +578,7 @@ cmd_dispatch(int argc, char **argv)
 	struct board *b;
 	int rc;
 
-	if ((rc = begin(argc, argv, 0, 0, &st, &b)))
+	if ((rc = begin(argc, argv, 0, 0, &st, &b)) || !b)
 		return rc;
 	memset(&d, 0, sizeof(d));
 	d.once = o.once;
@@ -601,7 +602,7 @@ cmd_plan(int argc, char **argv)
 	char *goal;
 	int rc;
 
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)))
+	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
 	if (!(goal = text_of(st.argv[0]))) {
 		board_close(b);
