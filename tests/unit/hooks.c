@@ -110,7 +110,8 @@ test_hang(struct buf *reason, struct buf *err)
 		usleep(10000);
 	}
 	ok(w == (pid_t)bg && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-	    "the background child was killed with the group");
+	    "the background child was killed with the group (waitpid %d, "
+	    "status %#x, %s)", (int)w, st, w < 0 ? strerror(errno) : "-");
 	if (w != (pid_t)bg && bg > 0)
 		kill((pid_t)bg, SIGKILL);
 }
