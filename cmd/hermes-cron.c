@@ -5,7 +5,6 @@
  * parses, calls and prints.
  */
 #include <cjson/cJSON.h>
-#include <limits.h>
 
 #include "common.h"
 #include "cli.h"
@@ -15,6 +14,7 @@
 #include "jobs.h"
 #include "json.h"
 #include "path.h"
+#include "proc.h"
 #include "sig.h"
 #include "timeutil.h"
 
@@ -436,18 +436,6 @@ cmd_daemon(int argc, char **argv)
 	return hm_exit_status(rc, &err);
 }
 
-static char *
-self_path(void)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return xstrdup("hermes-cron");
-	self[n] = '\0';
-	return xstrdup(self);
-}
-
 static int
 install(int argc, char **argv, int on)
 {
@@ -460,7 +448,7 @@ install(int argc, char **argv, int on)
 		return rc;
 	if ((rc = hm_home_init(&err)) < 0)
 		return hm_exit_status(rc, &err);
-	bin = self_path();
+	bin = proc_sibling("hermes-cron");
 	rc = on ? crontab_install(bin, &changed, &err) :
 	    crontab_uninstall(&changed, &err);
 	if (rc == 0 && on) {

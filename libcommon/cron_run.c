@@ -32,26 +32,6 @@ struct outcome {
 	char *output;
 };
 
-static char *
-ask_path(void)
-{
-	char self[PATH_MAX], *slash;
-	struct buf b = BUF_INIT;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			buf_add(&b, self, (size_t)(slash - self));
-			buf_adds(&b, "/hermes-ask");
-			if (access(b.s, X_OK) == 0)
-				return buf_detach(&b);
-		}
-	}
-	buf_release(&b);
-	return xstrdup("hermes-ask");
-}
-
 static int
 run_script(struct cron *c, const struct job *job, struct buf *out,
     struct buf *err)
@@ -150,7 +130,7 @@ ask(struct cron *c, const struct job *job, struct outcome *o)
 {
 	struct buf prompt = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
 	struct buf envs = BUF_INIT, home = BUF_INIT, last = BUF_INIT;
-	char *argv[10], *exe = ask_path(), *log = hm_path("logs/cron.log");
+	char *argv[10], *exe = proc_sibling("hermes-ask"), *log = hm_path("logs/cron.log");
 	const char *env[3];
 	const char *e, *t, *s;
 	long secs = 3600;

@@ -203,26 +203,6 @@ prompt(const struct task *t, const char *dir, struct buf *p)
 	    "; commit your work there" : "");
 }
 
-static char *
-ask_path(void)
-{
-	char self[PATH_MAX], *slash;
-	struct buf b = BUF_INIT;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			buf_add(&b, self, (size_t)(slash - self));
-			buf_adds(&b, "/hermes-ask");
-			if (access(b.s, X_OK) == 0)
-				return buf_detach(&b);
-		}
-	}
-	buf_release(&b);
-	return xstrdup("hermes-ask");
-}
-
 static int
 spawn(struct disp *d, const char *id, const char *name, struct buf *err)
 {
@@ -230,7 +210,7 @@ spawn(struct disp *d, const char *id, const char *name, struct buf *err)
 	struct buf e4 = BUF_INIT, rel = BUF_INIT;
 	struct proc_spec ps;
 	struct task t;
-	char *dir = NULL, *exe = ask_path(), *log;
+	char *dir = NULL, *exe = proc_sibling("hermes-ask"), *log;
 	char *argv[8];
 	const char *env[5];
 	int fd = -1, pid = -1, rc, k = 0;

@@ -24,32 +24,12 @@ static const char schema[] =
 	"\"body\":{\"type\":\"string\"},\"needs\":{\"type\":\"array\","
 	"\"items\":{\"type\":\"string\"}}}}}}}";
 
-static char *
-ask_path(void)
-{
-	char self[PATH_MAX], *slash;
-	struct buf b = BUF_INIT;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			buf_add(&b, self, (size_t)(slash - self));
-			buf_adds(&b, "/hermes-ask");
-			if (access(b.s, X_OK) == 0)
-				return buf_detach(&b);
-		}
-	}
-	buf_release(&b);
-	return xstrdup("hermes-ask");
-}
-
 /* The model's plan, parsed; NULL with the reason in err. */
 static cJSON *
 ask(const struct config *cfg, const char *goal, struct buf *err)
 {
 	struct buf prompt = BUF_INIT, out = BUF_INIT, last = BUF_INIT;
-	char *exe = ask_path(), *log = hm_path("logs/kanban.log");
+	char *exe = proc_sibling("hermes-ask"), *log = hm_path("logs/kanban.log");
 	char *argv[] = { exe, "-q", "-n", "--no-tools", "--schema",
 		(char *)schema, NULL };
 	cJSON *plan = NULL;

@@ -1,6 +1,7 @@
 /* proc.c: fork/exec/wait without a shell of our own making. */
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <time.h>
 
@@ -307,4 +308,24 @@ out:
 	close(outfd);
 	close(efd);
 	return rc;
+}
+
+char *
+proc_sibling(const char *name)
+{
+	char self[PATH_MAX], *slash;
+	struct buf b = BUF_INIT;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			buf_add(&b, self, (size_t)(slash - self + 1));
+			buf_adds(&b, name);
+			if (access(b.s, X_OK) == 0)
+				return buf_detach(&b);
+		}
+	}
+	buf_release(&b);
+	return xstrdup(name);
 }

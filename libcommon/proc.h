@@ -41,6 +41,11 @@ int proc_edit_text(const char *text, size_t len, const char *prefix,
  * proc_stop sends SIGTERM to the group, waits up to grace_ms, then
  * SIGKILL, and reaps; the status is returned in *status (may be NULL).
  */
+/* The path of command name beside our own binary (bin/hermes-ask next
+ * to bin/hermes-cron), so a build tree and an install both find their
+ * own; else name itself, for a PATH search.  malloc'd. */
+char *proc_sibling(const char *name);
+
 struct proc_spec {
 	char *const *argv;
 	int in, out, errfd;

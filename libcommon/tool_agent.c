@@ -17,6 +17,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "path.h"
+#include "proc.h"
 #include "sig.h"
 #include "tool_agent.h"
 
@@ -153,25 +154,6 @@ struct child {
 	int done;
 };
 
-static char *
-ask_binary(void)
-{
-	char p[PATH_MAX], *dir;
-	ssize_t n = readlink("/proc/self/exe", p, sizeof(p) - 1);
-	struct buf b = BUF_INIT;
-
-	if (n > 0) {
-		p[n] = '\0';
-		dir = hm_dirname(p);
-		buf_addf(&b, "%s/hermes-ask", dir);
-		free(dir);
-		if (access(b.s, X_OK) == 0)
-			return buf_detach(&b);
-	}
-	buf_release(&b);
-	return xstrdup("hermes-ask");
-}
-
 /* Every built-in toolset but memory (children must not write the
  * parent's memory) and delegate (no grandchildren by default). */
 static void
@@ -202,7 +184,7 @@ start_child(struct tool_env *env, struct child *c, const char *goal,
 	struct buf prompt = BUF_INIT, tmpl = BUF_INIT, depth = BUF_INIT;
 	struct buf sets = BUF_INIT;
 	const char *td = getenv("TMPDIR");
-	char *bin = ask_binary();
+	char *bin = proc_sibling("hermes-ask");
 	char *argv[] = { bin, "--json", "-q", "--source", "subagent",
 		"--max-turns", (char *)turns, "-t", NULL, NULL };
 	int in, outfd, devnull;
