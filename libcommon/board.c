@@ -34,6 +34,7 @@
 
 #include "common.h"
 #include "board.h"
+#include "board_int.h"
 #include "db.h"
 #include "path.h"
 #include "timeutil.h"
@@ -42,9 +43,6 @@
 #define ID_TRIES	16	/* fresh ids tried before giving up */
 #define ASSIGNEE_MAX	64	/* as HERMES_PROFILE */
 
-struct board {
-	struct db *db;
-};
 
 static const char *const steps[] = {
 	/* 0 -> 1: tasks, links, comments, events */
@@ -100,17 +98,7 @@ static const char *const status_names[] = {
 	"workspace, branch, claim_worker, status, priority, attempts, " \
 	"claim_pid, created, updated, lease, heartbeat, " \
 	"(SELECT group_concat(parent, ' ') FROM links WHERE child = tasks.id)"
-#define TASK_ORDER " ORDER BY priority DESC, created, rowid"
 
-/* What an action needs to know of a task before it changes it. */
-struct peek {
-	enum task_status status;
-	char *worker;		/* claim_worker, NULL when not claimed */
-	char *title;
-	int64_t pid;
-	long attempts;
-	time_t lease;
-};
 
 /* A growable list of tasks or ids. */
 struct tasks {
@@ -118,10 +106,6 @@ struct tasks {
 	size_t n, cap;
 };
 
-struct ids {
-	char **v;
-	size_t n, cap;
-};
 
 const char *
 task_status_name(enum task_status s)
@@ -205,8 +189,8 @@ board_close(struct board *b)
 /* ---- helpers ---- */
 
 /* A failed prepare has filled err; give its code. */
-static struct db_stmt *
-prep(struct board *b, const char *sql, int *rc, struct buf *err)
+struct db_stmt *
+bd_prep(struct board *b, const char *sql, int *rc, struct buf *err)
 {
 	struct db_stmt *st = db_prepare(b->db, sql, err);
 
@@ -215,8 +199,8 @@ prep(struct board *b, const char *sql, int *rc, struct buf *err)
 }
 
 /* Step a statement that returns no rows, and finalize it. */
-static int
-run(struct db_stmt *st, struct buf *err)
+int
+bd_run(struct db_stmt *st, struct buf *err)
 {
 	int rc = db_step(st, err);
 
@@ -225,8 +209,8 @@ run(struct db_stmt *st, struct buf *err)
 }
 
 /* End the transaction an action began: commit when rc >= 0. */
-static int
-finish(struct board *b, int rc, struct buf *err)
+int
+bd_finish(struct board *b, int rc, struct buf *err)
 {
 	int c;
 
@@ -251,14 +235,14 @@ ids_addn(struct ids *l, const char *s, size_t n)
 	l->v[l->n] = NULL;
 }
 
-static void
-ids_add(struct ids *l, const char *s)
+void
+bd_ids_add(struct ids *l, const char *s)
 {
 	ids_addn(l, s ? s : "", s ? strlen(s) : 0);
 }
 
-static void
-ids_release(struct ids *l)
+void
+bd_ids_release(struct ids *l)
 {
 	size_t i;
 
@@ -268,8 +252,8 @@ ids_release(struct ids *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static void
-peek_release(struct peek *p)
+void
+bd_peek_release(struct peek *p)
 {
 	free(p->worker);
 	free(p->title);
@@ -277,14 +261,14 @@ peek_release(struct peek *p)
 }
 
 /* The state of task id, or -HM_ENOTFOUND. */
-static int
-peek(struct board *b, const char *id, struct peek *p, struct buf *err)
+int
+bd_peek(struct board *b, const char *id, struct peek *p, struct buf *err)
 {
 	struct db_stmt *st;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	st = prep(b, "SELECT status, claim_worker, title, claim_pid, attempts,"
+	st = bd_prep(b, "SELECT status, claim_worker, title, claim_pid, attempts,"
 	    " lease FROM tasks WHERE id = ?1", &rc, err);
 	if (!st)
 		return rc;
@@ -308,8 +292,8 @@ peek(struct board *b, const char *id, struct peek *p, struct buf *err)
 
 /* worker NULL (the CLI) may act on any task; a worker only on a task
  * it holds. */
-static int
-held_by(const char *id, const struct peek *p, const char *worker,
+int
+bd_held_by(const char *id, const struct peek *p, const char *worker,
     struct buf *err)
 {
 	if (!worker)
@@ -323,14 +307,14 @@ held_by(const char *id, const struct peek *p, const char *worker,
 	return 0;
 }
 
-static int
-event(struct board *b, const char *task, const char *kind,
+int
+bd_event(struct board *b, const char *task, const char *kind,
     const char *actor, const char *detail, time_t at, struct buf *err)
 {
 	struct db_stmt *st;
 	int rc;
 
-	st = prep(b, "INSERT INTO events (task, kind, actor, detail, at)"
+	st = bd_prep(b, "INSERT INTO events (task, kind, actor, detail, at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)", &rc, err);
 	if (!st)
 		return rc;
@@ -339,7 +323,7 @@ event(struct board *b, const char *task, const char *kind,
 	db_bind_text(st, 3, actor ? actor : "cli");
 	db_bind_text(st, 4, detail);
 	db_bind_int64(st, 5, at);
-	return run(st, err);
+	return bd_run(st, err);
 }
 
 /* *yes = 1 when task id has a parent that is not done. */
@@ -350,7 +334,7 @@ unfinished(struct board *b, const char *id, int *yes, struct buf *err)
 	int rc;
 
 	*yes = 0;
-	st = prep(b, "SELECT EXISTS (SELECT 1 FROM links l JOIN tasks p ON"
+	st = bd_prep(b, "SELECT EXISTS (SELECT 1 FROM links l JOIN tasks p ON"
 	    " p.id = l.parent WHERE l.child = ?1 AND p.status != 'done')",
 	    &rc, err);
 	if (!st)
@@ -364,14 +348,14 @@ unfinished(struct board *b, const char *id, int *yes, struct buf *err)
 }
 
 /* todo -> ready for task id when every parent is done; *n counts. */
-static int
-promote_one(struct board *b, const char *id, const char *actor,
+int
+bd_promote_one(struct board *b, const char *id, const char *actor,
     time_t now, size_t *n, struct buf *err)
 {
 	struct db_stmt *st;
 	int rc;
 
-	st = prep(b, "UPDATE tasks SET status = 'ready', updated = ?2"
+	st = bd_prep(b, "UPDATE tasks SET status = 'ready', updated = ?2"
 	    " WHERE id = ?1 AND status = 'todo' AND NOT EXISTS (SELECT 1"
 	    " FROM links l JOIN tasks p ON p.id = l.parent WHERE l.child = ?1"
 	    " AND p.status != 'done')", &rc, err);
@@ -379,16 +363,16 @@ promote_one(struct board *b, const char *id, const char *actor,
 		return rc;
 	db_bind_text(st, 1, id);
 	db_bind_int64(st, 2, now);
-	if ((rc = run(st, err)) < 0 || db_changes(b->db) != 1)
+	if ((rc = bd_run(st, err)) < 0 || db_changes(b->db) != 1)
 		return rc;
 	if (n)
 		(*n)++;
-	return event(b, id, "promote", actor, "ready", now, err);
+	return bd_event(b, id, "promote", actor, "ready", now, err);
 }
 
 /* Promote the todo children of parent (NULL: every todo task). */
-static int
-promote_children(struct board *b, const char *parent, const char *actor,
+int
+bd_promote_children(struct board *b, const char *parent, const char *actor,
     time_t now, size_t *n, struct buf *err)
 {
 	struct ids l = { 0 };
@@ -397,28 +381,28 @@ promote_children(struct board *b, const char *parent, const char *actor,
 	int rc;
 
 	if (parent)
-		st = prep(b, "SELECT t.id FROM links k JOIN tasks t ON"
+		st = bd_prep(b, "SELECT t.id FROM links k JOIN tasks t ON"
 		    " t.id = k.child WHERE k.parent = ?1 AND t.status = 'todo'"
 		    " ORDER BY t.rowid", &rc, err);
 	else
-		st = prep(b, "SELECT id FROM tasks WHERE status = 'todo'"
+		st = bd_prep(b, "SELECT id FROM tasks WHERE status = 'todo'"
 		    TASK_ORDER, &rc, err);
 	if (!st)
 		return rc;
 	if (parent)
 		db_bind_text(st, 1, parent);
 	while ((rc = db_step(st, err)) == 1)
-		ids_add(&l, db_column_text(st, 0));
+		bd_ids_add(&l, db_column_text(st, 0));
 	db_finalize(st);
 	for (i = 0; rc == 0 && i < l.n; i++)
-		rc = promote_one(b, l.v[i], actor, now, n, err);
-	ids_release(&l);
+		rc = bd_promote_one(b, l.v[i], actor, now, n, err);
+	bd_ids_release(&l);
 	return rc;
 }
 
 /* The status a task opens to: todo while a parent is unfinished. */
-static int
-open_status(struct board *b, const char *id, enum task_status *s,
+int
+bd_open_status(struct board *b, const char *id, enum task_status *s,
     struct buf *err)
 {
 	int rc, yes;
@@ -430,14 +414,14 @@ open_status(struct board *b, const char *id, enum task_status *s,
 }
 
 /* Leave "claimed" (or any state) for s with reason; claim cleared. */
-static int
-set_status(struct board *b, const char *id, enum task_status s,
+int
+bd_set_status(struct board *b, const char *id, enum task_status s,
     const char *reason, time_t now, struct buf *err)
 {
 	struct db_stmt *st;
 	int rc;
 
-	st = prep(b, "UPDATE tasks SET status = ?2, reason = ?3, updated = ?4,"
+	st = bd_prep(b, "UPDATE tasks SET status = ?2, reason = ?3, updated = ?4,"
 	    " claim_worker = NULL, claim_pid = NULL, lease = NULL,"
 	    " heartbeat = NULL WHERE id = ?1", &rc, err);
 	if (!st)
@@ -446,11 +430,11 @@ set_status(struct board *b, const char *id, enum task_status s,
 	db_bind_text(st, 2, task_status_name(s));
 	db_bind_text(st, 3, reason);
 	db_bind_int64(st, 4, now);
-	return run(st, err);
+	return bd_run(st, err);
 }
 
-static int
-is_blank(const char *s)
+int
+bd_is_blank(const char *s)
 {
 	for (; s && *s; s++)
 		if (!isspace((unsigned char)*s))
@@ -459,8 +443,8 @@ is_blank(const char *s)
 }
 
 /* Text that is stored must be UTF-8 (NULL is fine). */
-static int
-check_text(const char *what, const char *s, struct buf *err)
+int
+bd_check_text(const char *what, const char *s, struct buf *err)
 {
 	size_t bad;
 
@@ -493,11 +477,11 @@ check_new(const struct task_new *n, struct buf *err)
 {
 	int rc;
 
-	if (!n || !n->title || is_blank(n->title))
+	if (!n || !n->title || bd_is_blank(n->title))
 		return hm_fail(err, HM_EINVAL, "a task needs a title");
-	if ((rc = check_text("the title", n->title, err)) < 0 ||
-	    (rc = check_text("the body", n->body, err)) < 0 ||
-	    (rc = check_text("the repo", n->repo, err)) < 0)
+	if ((rc = bd_check_text("the title", n->title, err)) < 0 ||
+	    (rc = bd_check_text("the body", n->body, err)) < 0 ||
+	    (rc = bd_check_text("the repo", n->repo, err)) < 0)
 		return rc;
 	if (n->assignee && *n->assignee &&
 	    !hm_valid_name(n->assignee, ASSIGNEE_MAX))
@@ -515,13 +499,13 @@ insert_link(struct board *b, const char *child, const char *parent,
 	int rc;
 
 	*added = 0;
-	st = prep(b, "INSERT OR IGNORE INTO links (child, parent)"
+	st = bd_prep(b, "INSERT OR IGNORE INTO links (child, parent)"
 	    " VALUES (?1, ?2)", &rc, err);
 	if (!st)
 		return rc;
 	db_bind_text(st, 1, child);
 	db_bind_text(st, 2, parent);
-	if ((rc = run(st, err)) == 0)
+	if ((rc = bd_run(st, err)) == 0)
 		*added = db_changes(b->db) == 1;
 	return rc;
 }
@@ -533,7 +517,7 @@ insert_task(struct board *b, const struct task_new *n, enum task_status s,
 	struct db_stmt *st;
 	int rc, tries;
 
-	st = prep(b, "INSERT OR IGNORE INTO tasks (id, title, body, assignee,"
+	st = bd_prep(b, "INSERT OR IGNORE INTO tasks (id, title, body, assignee,"
 	    " priority, status, repo, created, updated) VALUES (?1, ?2, ?3,"
 	    " ?4, ?5, ?6, ?7, ?8, ?8)", &rc, err);
 	if (!st)
@@ -572,19 +556,19 @@ add_tx(struct board *b, const struct task_new *n, const char *actor,
 	int rc, added;
 
 	for (p = n->needs; p && *p; p++) {
-		if ((rc = peek(b, *p, &pk, err)) < 0)
+		if ((rc = bd_peek(b, *p, &pk, err)) < 0)
 			return rc;
 		if (pk.status != TASK_DONE)
 			s = TASK_TODO;
-		peek_release(&pk);
+		bd_peek_release(&pk);
 	}
 	if ((rc = insert_task(b, n, s, now, id, size, err)) < 0 ||
-	    (rc = event(b, id, "add", actor, n->title, now, err)) < 0)
+	    (rc = bd_event(b, id, "add", actor, n->title, now, err)) < 0)
 		return rc;
 	for (p = n->needs; p && *p; p++) {
 		if ((rc = insert_link(b, id, *p, &added, err)) < 0)
 			return rc;
-		if (added && (rc = event(b, id, "link", actor, *p, now,
+		if (added && (rc = bd_event(b, id, "link", actor, *p, now,
 		    err)) < 0)
 			return rc;
 	}
@@ -604,7 +588,7 @@ board_add(struct board *b, const struct task_new *n, const char *actor,
 	if ((rc = db_begin(b->db, err)) < 0)
 		return rc;
 	rc = add_tx(b, n, actor, time(NULL), buf, sizeof(buf), err);
-	if ((rc = finish(b, rc, err)) < 0)
+	if ((rc = bd_finish(b, rc, err)) < 0)
 		return rc;
 	*id = xstrdup(buf);
 	return 0;
@@ -627,7 +611,7 @@ cycle(struct board *b, const char *child, const char *parent,
 	size_t i, k;
 	int rc, found = 0;
 
-	st = prep(b, "WITH RECURSIVE up(id) AS (SELECT ?1 UNION SELECT"
+	st = bd_prep(b, "WITH RECURSIVE up(id) AS (SELECT ?1 UNION SELECT"
 	    " l.parent FROM links l JOIN up ON l.child = up.id)"
 	    " SELECT 1 FROM up WHERE id = ?2 LIMIT 1", &rc, err);
 	if (!st)
@@ -638,7 +622,7 @@ cycle(struct board *b, const char *child, const char *parent,
 	db_finalize(st);
 	if (rc <= 0)
 		return rc;
-	st = prep(b, "WITH RECURSIVE up(id, via) AS (SELECT ?1, NULL UNION"
+	st = bd_prep(b, "WITH RECURSIVE up(id, via) AS (SELECT ?1, NULL UNION"
 	    " SELECT l.parent, l.child FROM links l JOIN up ON"
 	    " l.child = up.id) SELECT id, via FROM up WHERE via IS NOT NULL",
 	    &rc, err);
@@ -646,13 +630,13 @@ cycle(struct board *b, const char *child, const char *parent,
 		return rc;
 	db_bind_text(st, 1, parent);
 	while ((rc = db_step(st, err)) == 1) {
-		ids_add(&id, db_column_text(st, 0));
-		ids_add(&via, db_column_text(st, 1));
+		bd_ids_add(&id, db_column_text(st, 0));
+		bd_ids_add(&via, db_column_text(st, 1));
 	}
 	db_finalize(st);
 	/* the graph is acyclic, so stepping back along via ends at parent */
 	cur = child;
-	ids_add(&chain, cur);
+	bd_ids_add(&chain, cur);
 	for (k = 0; rc == 0 && strcmp(cur, parent) && k <= id.n; k++) {
 		for (i = 0, found = 0; i < id.n && !found; i++)
 			if (!strcmp(id.v[i], cur))
@@ -660,7 +644,7 @@ cycle(struct board *b, const char *child, const char *parent,
 		if (!found)
 			break;
 		cur = via.v[i - 1];
-		ids_add(&chain, cur);
+		bd_ids_add(&chain, cur);
 	}
 	for (i = chain.n; i > 0; i--)
 		buf_addf(&path, "%s%s", i < chain.n ? " needs " : "",
@@ -669,9 +653,9 @@ cycle(struct board *b, const char *child, const char *parent,
 		rc = hm_fail(err, HM_EINVAL, "linking %s to %s would make a "
 		    "cycle: %s", child, parent, path.s);
 	buf_release(&path);
-	ids_release(&id);
-	ids_release(&via);
-	ids_release(&chain);
+	bd_ids_release(&id);
+	bd_ids_release(&via);
+	bd_ids_release(&chain);
 	return rc;
 }
 
@@ -684,9 +668,9 @@ link_tx(struct board *b, const char *child, const char *parent,
 	time_t now = time(NULL);
 	int rc, added, demote;
 
-	if ((rc = peek(b, child, &c, err)) < 0)
+	if ((rc = bd_peek(b, child, &c, err)) < 0)
 		return rc;
-	if ((rc = peek(b, parent, &p, err)) < 0)
+	if ((rc = bd_peek(b, parent, &p, err)) < 0)
 		goto out_c;
 	if (!strcmp(child, parent)) {
 		rc = hm_fail(err, HM_EINVAL, "task %s cannot need itself",
@@ -698,22 +682,22 @@ link_tx(struct board *b, const char *child, const char *parent,
 		goto out;
 	demote = c.status == TASK_READY && p.status != TASK_DONE;
 	if (demote) {
-		st = prep(b, "UPDATE tasks SET status = 'todo', updated = ?2"
+		st = bd_prep(b, "UPDATE tasks SET status = 'todo', updated = ?2"
 		    " WHERE id = ?1 AND status = 'ready'", &rc, err);
 		if (!st)
 			goto out;
 		db_bind_text(st, 1, child);
 		db_bind_int64(st, 2, now);
-		if ((rc = run(st, err)) < 0)
+		if ((rc = bd_run(st, err)) < 0)
 			goto out;
 	}
-	rc = event(b, child, "link", actor, parent, now, err);
+	rc = bd_event(b, child, "link", actor, parent, now, err);
 	if (rc == 0 && demote)
-		rc = event(b, child, "demote", actor, "todo", now, err);
+		rc = bd_event(b, child, "demote", actor, "todo", now, err);
 out:
-	peek_release(&p);
+	bd_peek_release(&p);
 out_c:
-	peek_release(&c);
+	bd_peek_release(&c);
 	return rc;
 }
 
@@ -727,7 +711,7 @@ board_link(struct board *b, const char *child, const char *parent,
 		return hm_fail(err, HM_EINVAL, "a link needs two tasks");
 	if ((rc = db_begin(b->db, err)) < 0)
 		return rc;
-	return finish(b, link_tx(b, child, parent, actor, err), err);
+	return bd_finish(b, link_tx(b, child, parent, actor, err), err);
 }
 
 /* ---- reading ---- */
@@ -793,7 +777,7 @@ board_get(struct board *b, const char *id, struct task *t,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	st = prep(b, "SELECT " TASK_COLS " FROM tasks WHERE id = ?1", &rc,
+	st = bd_prep(b, "SELECT " TASK_COLS " FROM tasks WHERE id = ?1", &rc,
 	    err);
 	if (!st)
 		return rc;
@@ -844,10 +828,10 @@ board_list(struct board *b, int status,
 	if (status >= (int)HM_ARRAY_SIZE(status_names))
 		return hm_fail(err, HM_EINVAL, "bad task status %d", status);
 	if (status < 0)
-		st = prep(b, "SELECT " TASK_COLS " FROM tasks" TASK_ORDER, &rc,
+		st = bd_prep(b, "SELECT " TASK_COLS " FROM tasks" TASK_ORDER, &rc,
 		    err);
 	else
-		st = prep(b, "SELECT " TASK_COLS " FROM tasks WHERE"
+		st = bd_prep(b, "SELECT " TASK_COLS " FROM tasks WHERE"
 		    " status = ?1" TASK_ORDER, &rc, err);
 	if (!st)
 		return rc;
@@ -864,645 +848,10 @@ board_claimed(struct board *b,
 	struct db_stmt *st;
 	int rc;
 
-	st = prep(b, "SELECT " TASK_COLS " FROM tasks WHERE status ="
+	st = bd_prep(b, "SELECT " TASK_COLS " FROM tasks WHERE status ="
 	    " 'claimed' ORDER BY lease, rowid", &rc, err);
 	if (!st)
 		return rc;
 	return walk(st, fn, ctx, err);
 }
 
-/* ---- claims ---- */
-
-static int
-claim_tx(struct board *b, const char *id, const char *worker, int64_t pid,
-    long ttl, time_t now, struct buf *err)
-{
-	struct buf detail = BUF_INIT;
-	struct db_stmt *st;
-	struct peek p;
-	int rc;
-
-	st = prep(b, "UPDATE tasks SET status = 'claimed', claim_worker = ?2,"
-	    " claim_pid = ?3, lease = ?4 + ?5, heartbeat = ?4,"
-	    " attempts = attempts + 1, updated = ?4"
-	    " WHERE id = ?1 AND status = 'ready'", &rc, err);
-	if (!st)
-		return rc;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, worker);
-	db_bind_int64(st, 3, pid);
-	db_bind_int64(st, 4, now);
-	db_bind_int64(st, 5, ttl);
-	if ((rc = run(st, err)) < 0)
-		return rc;
-	if (db_changes(b->db) == 1) {
-		buf_addf(&detail, "pid %lld", (long long)pid);
-		rc = event(b, id, "claim", worker, detail.s, now, err);
-		buf_release(&detail);
-		return rc;
-	}
-	/* lost: say why */
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	rc = hm_fail(err, HM_ECONFLICT, "task %s is %s, not ready", id,
-	    task_status_name(p.status));
-	peek_release(&p);
-	return rc;
-}
-
-int
-board_claim(struct board *b, const char *id, const char *worker,
-    int64_t pid, long ttl, time_t now, struct buf *err)
-{
-	int rc;
-
-	if (!id)
-		return hm_fail(err, HM_ENOTFOUND, "no task ''");
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, claim_tx(b, id, worker ? worker : "cli", pid, ttl,
-	    now, err), err);
-}
-
-/* The first ready task (of assignee, when not NULL) into *id, or NULL. */
-static int
-next_ready(struct board *b, const char *assignee, char **id,
-    struct buf *err)
-{
-	struct db_stmt *st;
-	int rc;
-
-	*id = NULL;
-	if (assignee)
-		st = prep(b, "SELECT id FROM tasks WHERE status = 'ready' AND"
-		    " assignee = ?1" TASK_ORDER " LIMIT 1", &rc, err);
-	else
-		st = prep(b, "SELECT id FROM tasks WHERE status = 'ready'"
-		    TASK_ORDER " LIMIT 1", &rc, err);
-	if (!st)
-		return rc;
-	if (assignee)
-		db_bind_text(st, 1, assignee);
-	if ((rc = db_step(st, err)) == 1)
-		*id = db_column_dup(st, 0);
-	db_finalize(st);
-	return rc < 0 ? rc : 0;
-}
-
-int
-board_claim_next_for(struct board *b, const char *assignee,
-    const char *worker, int64_t pid, long ttl, time_t now, char **id,
-    struct buf *err)
-{
-	char *got;
-	int rc;
-
-	*id = NULL;
-	/* nothing ready: answer without taking the write lock */
-	if ((rc = next_ready(b, assignee, &got, err)) < 0 || !got)
-		return rc;
-	free(got);
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	if ((rc = next_ready(b, assignee, &got, err)) == 0 && got)
-		rc = claim_tx(b, got, worker ? worker : "cli", pid, ttl, now,
-		    err);
-	if ((rc = finish(b, rc, err)) < 0) {
-		free(got);
-		return rc;
-	}
-	*id = got;
-	return 0;
-}
-
-int
-board_claim_next(struct board *b, const char *worker, int64_t pid,
-    long ttl, time_t now, char **id, struct buf *err)
-{
-	return board_claim_next_for(b, NULL, worker, pid, ttl, now, id, err);
-}
-
-static int
-heartbeat_tx(struct board *b, const char *id, const char *worker, long ttl,
-    time_t now, struct buf *err)
-{
-	struct buf detail = BUF_INIT;
-	struct db_stmt *st;
-	struct peek p;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	if (p.status != TASK_CLAIMED)
-		rc = hm_fail(err, HM_ECONFLICT, "task %s is %s, not claimed",
-		    id, task_status_name(p.status));
-	else
-		rc = held_by(id, &p, worker, err);
-	if (rc < 0)
-		goto out;
-	st = prep(b, "UPDATE tasks SET lease = ?2 + ?3, heartbeat = ?2"
-	    " WHERE id = ?1", &rc, err);
-	if (!st)
-		goto out;
-	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, now);
-	db_bind_int64(st, 3, ttl);
-	if ((rc = run(st, err)) < 0)
-		goto out;
-	buf_addf(&detail, "lease %lds", ttl);
-	rc = event(b, id, "heartbeat", worker ? worker : p.worker, detail.s,
-	    now, err);
-	buf_release(&detail);
-out:
-	peek_release(&p);
-	return rc;
-}
-
-int
-board_heartbeat(struct board *b, const char *id, const char *worker,
-    long ttl, time_t now, struct buf *err)
-{
-	int rc;
-
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, heartbeat_tx(b, id, worker, ttl, now, err), err);
-}
-
-static int
-set_pid_tx(struct board *b, const char *id, const char *worker,
-    int64_t pid, struct buf *err)
-{
-	struct buf detail = BUF_INIT;
-	struct db_stmt *st;
-	time_t now = time(NULL);
-	struct peek p;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	if (p.status != TASK_CLAIMED)
-		rc = hm_fail(err, HM_ECONFLICT, "task %s is %s, not claimed",
-		    id, task_status_name(p.status));
-	else
-		rc = held_by(id, &p, worker, err);
-	if (rc < 0)
-		goto out;
-	st = prep(b, "UPDATE tasks SET claim_pid = ?2 WHERE id = ?1", &rc,
-	    err);
-	if (!st)
-		goto out;
-	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, pid);
-	if ((rc = run(st, err)) < 0)
-		goto out;
-	buf_addf(&detail, "pid %lld", (long long)pid);
-	rc = event(b, id, "pid", worker ? worker : p.worker, detail.s, now,
-	    err);
-	buf_release(&detail);
-out:
-	peek_release(&p);
-	return rc;
-}
-
-int
-board_set_pid(struct board *b, const char *id, const char *worker,
-    int64_t pid, struct buf *err)
-{
-	int rc;
-
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, set_pid_tx(b, id, worker, pid, err), err);
-}
-
-/* ---- state changes ---- */
-
-static int
-complete_tx(struct board *b, const char *id, const char *worker,
-    const char *result, struct buf *err)
-{
-	struct db_stmt *st;
-	time_t now = time(NULL);
-	struct peek p;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	if (p.status == TASK_DONE)
-		rc = hm_fail(err, HM_ECONFLICT, "task %s is done already", id);
-	else
-		rc = held_by(id, &p, worker, err);
-	if (rc < 0)
-		goto out;
-	if ((rc = set_status(b, id, TASK_DONE, NULL, now, err)) < 0)
-		goto out;
-	st = prep(b, "UPDATE tasks SET result = ?2 WHERE id = ?1", &rc, err);
-	if (!st)
-		goto out;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, result);
-	if ((rc = run(st, err)) < 0 ||
-	    (rc = event(b, id, "complete", worker, result, now, err)) < 0)
-		goto out;
-	rc = promote_children(b, id, worker, now, NULL, err);
-out:
-	peek_release(&p);
-	return rc;
-}
-
-int
-board_complete(struct board *b, const char *id, const char *worker,
-    const char *result, struct buf *err)
-{
-	int rc;
-
-	if ((rc = check_text("the result", result, err)) < 0)
-		return rc;
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, complete_tx(b, id, worker, result, err), err);
-}
-
-static int
-block_tx(struct board *b, const char *id, const char *worker,
-    const char *reason, struct buf *err)
-{
-	time_t now = time(NULL);
-	struct peek p;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	if (p.status != TASK_TODO && p.status != TASK_READY &&
-	    p.status != TASK_CLAIMED)
-		rc = hm_fail(err, HM_ECONFLICT, "task %s is %s, not todo, "
-		    "ready or claimed", id, task_status_name(p.status));
-	else
-		rc = held_by(id, &p, worker, err);
-	if (rc == 0 && (rc = set_status(b, id, TASK_BLOCKED, reason, now,
-	    err)) == 0)
-		rc = event(b, id, "block", worker, reason, now, err);
-	peek_release(&p);
-	return rc;
-}
-
-int
-board_block(struct board *b, const char *id, const char *worker,
-    const char *reason, struct buf *err)
-{
-	int rc;
-
-	if ((rc = check_text("the reason", reason, err)) < 0)
-		return rc;
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, block_tx(b, id, worker, reason, err), err);
-}
-
-static int
-unblock_tx(struct board *b, const char *id, const char *actor,
-    struct buf *err)
-{
-	enum task_status s;
-	struct db_stmt *st;
-	time_t now = time(NULL);
-	struct peek p;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	if (p.status != TASK_BLOCKED)
-		rc = hm_fail(err, HM_ECONFLICT, "task %s is %s, not blocked",
-		    id, task_status_name(p.status));
-	peek_release(&p);
-	if (rc < 0 || (rc = open_status(b, id, &s, err)) < 0 ||
-	    (rc = set_status(b, id, s, NULL, now, err)) < 0)
-		return rc;
-	/* a person unblocking means "try again": a fresh count */
-	st = prep(b, "UPDATE tasks SET attempts = 0 WHERE id = ?1", &rc, err);
-	if (!st)
-		return rc;
-	db_bind_text(st, 1, id);
-	if ((rc = run(st, err)) < 0)
-		return rc;
-	return event(b, id, "unblock", actor, task_status_name(s), now, err);
-}
-
-int
-board_unblock(struct board *b, const char *id, const char *actor,
-    struct buf *err)
-{
-	int rc;
-
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, unblock_tx(b, id, actor, err), err);
-}
-
-static int
-comment_tx(struct board *b, const char *id, const char *author,
-    const char *text, struct buf *err)
-{
-	struct db_stmt *st;
-	time_t now = time(NULL);
-	struct peek p;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	rc = held_by(id, &p, author, err);
-	peek_release(&p);
-	if (rc < 0)
-		return rc;
-	st = prep(b, "INSERT INTO comments (task, author, body, created)"
-	    " VALUES (?1, ?2, ?3, ?4)", &rc, err);
-	if (!st)
-		return rc;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, author ? author : "cli");
-	db_bind_text(st, 3, text);
-	db_bind_int64(st, 4, now);
-	if ((rc = run(st, err)) < 0)
-		return rc;
-	return event(b, id, "comment", author, text, now, err);
-}
-
-int
-board_comment(struct board *b, const char *id, const char *author,
-    const char *text, struct buf *err)
-{
-	int rc;
-
-	if (!text || is_blank(text))
-		return hm_fail(err, HM_EINVAL, "a comment needs text");
-	if ((rc = check_text("the comment", text, err)) < 0)
-		return rc;
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, comment_tx(b, id, author, text, err), err);
-}
-
-/*
- * A claim ends without a result (kind "fail" or "reclaim"): back to
- * ready (todo when a parent is unfinished), or blocked once attempts
- * reach max_attempts (no limit when < 1).  With seen (a reclaim), the
- * claim must still be the expired one seen, by pid and a lease before
- * seen->lease; else nothing changes and *changed = 0 (the worker
- * finished or renewed in between).
- */
-static int
-fail_tx(struct board *b, const char *id, const char *kind,
-    const struct peek *seen, const char *why, long max_attempts,
-    int *changed, struct buf *err)
-{
-	struct buf reason = BUF_INIT;
-	enum task_status s;
-	time_t now = time(NULL);
-	struct peek p;
-	int rc;
-
-	*changed = 0;
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	if (seen && (p.status != TASK_CLAIMED || p.pid != seen->pid ||
-	    p.lease >= seen->lease))
-		goto out;
-	if (p.status != TASK_CLAIMED) {
-		rc = hm_fail(err, HM_ECONFLICT, "task %s is %s, not claimed",
-		    id, task_status_name(p.status));
-		goto out;
-	}
-	if (max_attempts > 0 && p.attempts >= max_attempts) {
-		s = TASK_BLOCKED;
-		buf_addf(&reason, "failed %ld attempts: %s", p.attempts, why);
-	} else {
-		if ((rc = open_status(b, id, &s, err)) < 0)
-			goto out;
-		buf_addf(&reason, "%s (attempt %ld)", why, p.attempts);
-	}
-	if ((rc = set_status(b, id, s, s == TASK_BLOCKED ? reason.s : NULL,
-	    now, err)) < 0)
-		goto out;
-	buf_addf(&reason, "; %s", task_status_name(s));
-	if ((rc = event(b, id, kind, p.worker, reason.s, now, err)) == 0)
-		*changed = 1;
-out:
-	buf_release(&reason);
-	peek_release(&p);
-	return rc;
-}
-
-int
-board_fail(struct board *b, const char *id, const char *why,
-    long max_attempts, struct buf *err)
-{
-	int rc, changed;
-
-	if (!why || !*why)
-		why = "the worker exited";
-	if ((rc = check_text("the reason", why, err)) < 0)
-		return rc;
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, fail_tx(b, id, "fail", NULL, why, max_attempts,
-	    &changed, err), err);
-}
-
-int
-board_reclaim(struct board *b, time_t now, long max_attempts,
-    void (*fn)(const char *id, int64_t pid, void *ctx), void *ctx,
-    size_t *n, struct buf *err)
-{
-	struct ids l = { 0 };
-	struct db_stmt *st;
-	struct peek seen = { 0 };
-	int64_t *pids = NULL;
-	size_t i, cap = 0;
-	int rc, changed;
-
-	if (n)
-		*n = 0;
-	st = prep(b, "SELECT id, claim_pid FROM tasks WHERE status ="
-	    " 'claimed' AND lease < ?1 ORDER BY lease, rowid", &rc, err);
-	if (!st)
-		return rc;
-	db_bind_int64(st, 1, now);
-	while ((rc = db_step(st, err)) == 1) {
-		if (l.n == cap) {
-			cap = cap ? 2 * cap : 8;
-			pids = xrealloc(pids, cap * sizeof(*pids));
-		}
-		pids[l.n] = db_column_int64(st, 1);
-		ids_add(&l, db_column_text(st, 0));
-	}
-	db_finalize(st);
-	for (i = 0; rc == 0 && i < l.n; i++) {
-		/* the old worker is stopped before the task is offered */
-		if (fn)
-			fn(l.v[i], pids[i], ctx);
-		if ((rc = db_begin(b->db, err)) < 0)
-			break;
-		seen.pid = pids[i];
-		seen.lease = now;
-		rc = finish(b, fail_tx(b, l.v[i], "reclaim", &seen,
-		    "lease expired", max_attempts, &changed, err), err);
-		if (rc == 0 && changed && n)
-			(*n)++;
-	}
-	free(pids);
-	ids_release(&l);
-	return rc;
-}
-
-int
-board_promote(struct board *b, size_t *n, struct buf *err)
-{
-	size_t k = 0;
-	int rc;
-
-	if (n)
-		*n = 0;
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	rc = finish(b, promote_children(b, NULL, "dispatch", time(NULL), &k,
-	    err), err);
-	if (rc == 0 && n)
-		*n = k;
-	return rc;
-}
-
-static int
-workspace_tx(struct board *b, const char *id, const char *dir,
-    const char *branch, struct buf *err)
-{
-	struct buf detail = BUF_INIT;
-	struct db_stmt *st;
-	time_t now = time(NULL);
-	struct peek p;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	peek_release(&p);
-	st = prep(b, "UPDATE tasks SET workspace = ?2, branch = ?3,"
-	    " updated = ?4 WHERE id = ?1", &rc, err);
-	if (!st)
-		return rc;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, dir);
-	db_bind_text(st, 3, branch);
-	db_bind_int64(st, 4, now);
-	if ((rc = run(st, err)) < 0)
-		return rc;
-	buf_addf(&detail, "%s%s%s", dir ? dir : "-", branch ? " " : "",
-	    branch ? branch : "");
-	rc = event(b, id, "workspace", "dispatch", detail.s, now, err);
-	buf_release(&detail);
-	return rc;
-}
-
-int
-board_set_workspace(struct board *b, const char *id, const char *dir,
-    const char *branch, struct buf *err)
-{
-	int rc;
-
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, workspace_tx(b, id, dir, branch, err), err);
-}
-
-static int
-rm_tx(struct board *b, const char *id, const char *actor, struct buf *err)
-{
-	static const char *const del[] = {
-		"DELETE FROM links WHERE child = ?1 OR parent = ?1",
-		"DELETE FROM comments WHERE task = ?1",
-		"DELETE FROM tasks WHERE id = ?1",
-	};
-	struct ids kids = { 0 };
-	struct db_stmt *st;
-	time_t now = time(NULL);
-	struct peek p;
-	size_t i;
-	int rc;
-
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	st = prep(b, "SELECT child FROM links WHERE parent = ?1", &rc, err);
-	if (!st)
-		goto out;
-	db_bind_text(st, 1, id);
-	while ((rc = db_step(st, err)) == 1)
-		ids_add(&kids, db_column_text(st, 0));
-	db_finalize(st);
-	for (i = 0; rc == 0 && i < HM_ARRAY_SIZE(del); i++) {
-		if (!(st = prep(b, del[i], &rc, err)))
-			break;
-		db_bind_text(st, 1, id);
-		rc = run(st, err);
-	}
-	if (rc == 0)
-		rc = event(b, id, "rm", actor, p.title, now, err);
-	for (i = 0; rc == 0 && i < kids.n; i++)
-		rc = promote_one(b, kids.v[i], actor, now, NULL, err);
-out:
-	ids_release(&kids);
-	peek_release(&p);
-	return rc;
-}
-
-int
-board_rm(struct board *b, const char *id, const char *actor,
-    struct buf *err)
-{
-	int rc;
-
-	if ((rc = db_begin(b->db, err)) < 0)
-		return rc;
-	return finish(b, rm_tx(b, id, actor, err), err);
-}
-
-/* Append s with tabs and line ends as spaces: one record a line. */
-static void
-add_field(struct buf *out, const char *s)
-{
-	for (; s && *s; s++)
-		buf_addc(out, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' :
-		    *s);
-}
-
-int
-board_history(struct board *b, const char *id, struct buf *out,
-    struct buf *err)
-{
-	struct db_stmt *st;
-	struct peek p;
-	int rc, rows = 0;
-
-	st = prep(b, "SELECT at, kind, actor, detail FROM events WHERE"
-	    " task = ?1 ORDER BY id", &rc, err);
-	if (!st)
-		return rc;
-	db_bind_text(st, 1, id);
-	while ((rc = db_step(st, err)) == 1) {
-		rows++;
-		tu_format_iso((time_t)db_column_int64(st, 0), out);
-		buf_addc(out, '\t');
-		add_field(out, db_column_text(st, 1));
-		buf_addc(out, '\t');
-		add_field(out, db_column_text(st, 2));
-		buf_addc(out, '\t');
-		add_field(out, db_column_text(st, 3));
-		buf_addc(out, '\n');
-	}
-	db_finalize(st);
-	if (rc < 0 || rows)
-		return rc < 0 ? rc : 0;
-	/* no events: a task made by hand in the database, or none at all */
-	if ((rc = peek(b, id, &p, err)) < 0)
-		return rc;
-	peek_release(&p);
-	return 0;
-}
