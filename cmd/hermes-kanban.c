@@ -437,24 +437,13 @@ cmd_claim(int argc, char **argv)
 	return done(b, rc, &err);
 }
 
+/* heartbeat, complete, block, unblock, rm: one task, one change; the
+ * verb is argv[0].  A worker's own name, from HERMES_KANBAN_WORKER,
+ * makes the board check that it holds the claim. */
 static int
-cmd_heartbeat(int argc, char **argv)
+change(int argc, char **argv)
 {
-	struct buf err = BUF_INIT;
-	struct cli_state st;
-	struct board *b;
-	int rc;
-
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
-		return rc;
-	rc = board_heartbeat(b, st.argv[0], getenv("HERMES_KANBAN_WORKER"),
-	    o.ttl ? o.ttl : 900, time(NULL), &err);
-	return done(b, rc, &err);
-}
-
-static int
-cmd_complete(int argc, char **argv)
-{
+	const char *w = getenv("HERMES_KANBAN_WORKER"), *id;
 	struct buf err = BUF_INIT;
 	struct cli_state st;
 	struct board *b;
@@ -463,46 +452,27 @@ cmd_complete(int argc, char **argv)
 
 	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
 		return rc;
-	if (o.text && !(r = text_of(o.text))) {
-		board_close(b);
-		return HM_EXIT_FAIL;
+	id = st.argv[0];
+	if (!strcmp(argv[0], "heartbeat")) {
+		rc = board_heartbeat(b, id, w, o.ttl ? o.ttl : 900, time(NULL),
+		    &err);
+	} else if (!strcmp(argv[0], "complete")) {
+		if (o.text && !(r = text_of(o.text)))
+			rc = -HM_EFAIL;
+		else
+			rc = board_complete(b, id, w, r, &err);
+	} else if (!strcmp(argv[0], "block")) {
+		if (!o.text || !*o.text) {
+			board_close(b);
+			return cli_usage_error("block needs -r REASON");
+		}
+		rc = board_block(b, id, w, o.text, &err);
+	} else if (!strcmp(argv[0], "unblock")) {
+		rc = board_unblock(b, id, "cli", &err);
+	} else if ((rc = board_rm(b, id, "cli", &err)) == 0) {
+		printf("%s\n", id);
 	}
-	rc = board_complete(b, st.argv[0], getenv("HERMES_KANBAN_WORKER"), r,
-	    &err);
 	free(r);
-	return done(b, rc, &err);
-}
-
-static int
-cmd_block(int argc, char **argv)
-{
-	struct buf err = BUF_INIT;
-	struct cli_state st;
-	struct board *b;
-	int rc;
-
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
-		return rc;
-	if (!o.text || !*o.text) {
-		board_close(b);
-		return cli_usage_error("block needs -r REASON");
-	}
-	rc = board_block(b, st.argv[0], getenv("HERMES_KANBAN_WORKER"),
-	    o.text, &err);
-	return done(b, rc, &err);
-}
-
-static int
-cmd_unblock(int argc, char **argv)
-{
-	struct buf err = BUF_INIT;
-	struct cli_state st;
-	struct board *b;
-	int rc;
-
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
-		return rc;
-	rc = board_unblock(b, st.argv[0], "cli", &err);
 	return done(b, rc, &err);
 }
 
@@ -523,22 +493,6 @@ cmd_comment(int argc, char **argv)
 	}
 	rc = board_comment(b, st.argv[0], worker(), text, &err);
 	free(text);
-	return done(b, rc, &err);
-}
-
-static int
-cmd_rm(int argc, char **argv)
-{
-	struct buf err = BUF_INIT;
-	struct cli_state st;
-	struct board *b;
-	int rc;
-
-	if ((rc = begin(argc, argv, 1, 1, &st, &b)) || !b)
-		return rc;
-	rc = board_rm(b, st.argv[0], "cli", &err);
-	if (rc == 0)
-		printf("%s\n", st.argv[0]);
 	return done(b, rc, &err);
 }
 
@@ -656,13 +610,13 @@ static const struct cli_verb verbs[] = {
 	    NULL, NULL },
 	{ "claim", cmd_claim, "[ID]", "claim a ready task; prints its id, "
 	    "exits 4 when it is taken", claim_opts, complete_ids },
-	{ "heartbeat", cmd_heartbeat, "ID", "extend the lease of a claim",
+	{ "heartbeat", change, "ID", "extend the lease of a claim",
 	    ttl_opts, complete_ids },
-	{ "complete", cmd_complete, "ID", "mark a task done", result_opts,
+	{ "complete", change, "ID", "mark a task done", result_opts,
 	    complete_ids },
-	{ "block", cmd_block, "ID", "mark a task blocked, with a reason",
+	{ "block", change, "ID", "mark a task blocked, with a reason",
 	    reason_opts, complete_ids },
-	{ "unblock", cmd_unblock, "ID", "make a blocked task ready again",
+	{ "unblock", change, "ID", "make a blocked task ready again",
 	    NULL, complete_ids },
 	{ "comment", cmd_comment, "ID TEXT|-", "add a comment", NULL,
 	    complete_ids },
@@ -672,7 +626,7 @@ static const struct cli_verb verbs[] = {
 	    dispatch_opts, NULL },
 	{ "plan", cmd_plan, "GOAL|-", "have the model break a goal into "
 	    "linked tasks; prints their ids", plan_opts, NULL },
-	{ "rm", cmd_rm, "ID", "remove a task", NULL, complete_ids },
+	{ "rm", change, "ID", "remove a task", NULL, complete_ids },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
