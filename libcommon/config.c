@@ -103,7 +103,7 @@ static const struct config_key keys[] = {
 	{ "kanban.max_attempts", CONFIG_INT, "2",
 	    "failed attempts before a task is blocked", 1, 100, NULL },
 	{ "kanban.ttl", CONFIG_INT, "900",
-	    "seconds a claim lasts without a heartbeat", 10, 86400, NULL },
+	    "seconds a claim lasts without a heartbeat", 1, 86400, NULL },
 	{ "kanban.timeout", CONFIG_INT, "3600",
 	    "seconds a worker may run before it is stopped", 1, 604800,
 	    NULL },

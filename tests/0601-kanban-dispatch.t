@@ -100,6 +100,47 @@ test_expect_success 'a worker killed with SIGKILL: a second attempt succeeds, ne
 	hermes-kanban show "$id" | grep -q "killed by signal 9"
 '
 
+test_expect_success 'a dispatcher killed with its worker alive: after the lease, the next one stops the old worker first' '
+	echo "kanban.ttl = 2" >>"$HERMES_HOME/config" &&
+	id=$(hermes-kanban add "outlive a dispatcher") &&
+	cat >s.json <<-\EOT &&
+	[{"text": "stuck", "delay": 40},
+	 {"tool_calls": [{"name": "kanban_complete", "arguments": {"result": "after the takeover"}}]},
+	 {"text": "Done."}]
+	EOT
+	fake_llm_start openai s.json &&
+	{ hermes-kanban dispatch 2>d1.err & d1=$!; } &&
+	i=0 && while ! pgrep -f "hermes-ask --json -q --source kanban" >old && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	test_line_count = 1 old &&
+	kill -9 $d1 && wait $d1 2>/dev/null;
+	kill -0 "$(cat old)" &&
+	sleep 2.5 &&
+	{ hermes-kanban dispatch 2>d2.err & d2=$!; } &&
+	max=0 && i=0 &&
+	while ! hermes-kanban list -s done | grep -q "$id" && [ $i -lt 150 ]; do
+		n=$(pgrep -f "hermes-ask --json -q --source kanban" | wc -l)
+		[ "$n" -gt "$max" ] && max=$n
+		sleep 0.1; i=$((i + 1))
+	done &&
+	kill -TERM $d2 && wait $d2;
+	test "$max" -le 1 &&
+	! kill -0 "$(cat old)" 2>/dev/null &&
+	hermes-kanban --json show "$id" >j &&
+	grep -q "\"status\":\"done\"" j && grep -q "after the takeover" j &&
+	hermes-kanban show "$id" | grep -q "	reclaim	"
+'
+
+test_expect_success 'malformed input to the worker-facing verbs' '
+	test_expect_code 1 hermes-kanban heartbeat t_deadbeef 2>err &&
+	test_expect_code 1 hermes-kanban unblock t_deadbeef 2>err &&
+	test_expect_code 1 hermes-kanban comment t_deadbeef hi 2>err &&
+	test_expect_code 1 hermes-kanban rm t_deadbeef 2>err &&
+	grep -q "t_deadbeef" err &&
+	test_expect_code 2 hermes-kanban dispatch --max zero 2>err &&
+	test_expect_code 2 hermes-kanban comment 2>err &&
+	test_expect_code 2 hermes-kanban plan 2>err
+'
+
 test_expect_success 'plan: the model breaks a goal into linked tasks' '
 	cat >s.json <<-\EOT &&
 	[{"text": "{\"tasks\": [{\"key\": \"a\", \"title\": \"collect the data\", \"body\": \"from the logs\"}, {\"key\": \"b\", \"title\": \"chart it\", \"needs\": [\"a\"]}]}"}]
