@@ -242,8 +242,10 @@ jobs_load(struct jobs *j, struct buf *err)
 
 	memset(j, 0, sizeof(*j));
 	j->path = hm_path(REL);
-	if ((rc = read_tree(j->path, &root, err)) < 0)
+	if ((rc = read_tree(j->path, &root, err)) < 0) {
+		jobs_release(j);
 		return rc;
+	}
 	j->v = xcalloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(root,
 	    "jobs")) + 1, sizeof(*j->v));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "jobs")) {
@@ -256,13 +258,8 @@ jobs_load(struct jobs *j, struct buf *err)
 	cJSON_Delete(root);
 	if (rc == 0 && (k = dup_id(j)) < j->n)
 		rc = bad(err, k, "id", "used twice");
-	if (rc < 0) {
-		char *p = j->path;
-
-		j->path = NULL;
-		jobs_release(j);
-		j->path = p;
-	}
+	if (rc < 0)
+		jobs_release(j);	/* nothing to free after a failure */
 	return rc;
 }
 

@@ -51,6 +51,7 @@ struct jobs {
 	size_t n;
 };
 
+/* On failure j is empty: nothing to release. */
 int jobs_load(struct jobs *j, struct buf *err);
 void jobs_release(struct jobs *j);
 /* By id, else by name; NULL when neither. */
