@@ -1,0 +1,257 @@
+/*
+ * hermes-gateway: the agent on messaging platforms.  The core (inbox,
+ * turns, answers, outbox) is libcommon/gateway.c, the platforms
+ * platform_*.c, who may talk pairing.c.  This file parses, calls and
+ * prints.
+ */
+#include <cjson/cJSON.h>
+
+#include "common.h"
+#include "cli.h"
+#include "config.h"
+#include "gateway.h"
+#include "outbox.h"
+#include "lock.h"
+#include "pairing.h"
+#include "path.h"
+#include "sig.h"
+#include "timeutil.h"
+
+enum { OPT_PLATFORM = 0x100 };
+
+static const char **platforms;
+static size_t nplatforms;
+
+static const struct cli_opt run_opts[] = {
+	{ "platform", OPT_PLATFORM, 1, "NAME", "serve this platform (repeat; "
+	    "default gateway.platforms)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+on_run(int c, const char *arg)
+{
+	if (c == OPT_PLATFORM) {
+		platforms = xrealloc(platforms, (nplatforms + 2) *
+		    sizeof(*platforms));
+		platforms[nplatforms++] = arg;
+		platforms[nplatforms] = NULL;
+	}
+	return 0;
+}
+
+static int
+open_cfg(struct config *cfg)
+{
+	struct buf err = BUF_INIT;
+	int rc = hm_home_init(&err);
+
+	if (rc == 0)
+		rc = config_load(cfg, &err);
+	return hm_exit_status(rc, &err);
+}
+
+/* gateway.platforms, split at commas, when no --platform was given. */
+static void
+configured(const struct config *cfg, char **copy)
+{
+	const char *list = config_get(cfg, "gateway.platforms", NULL);
+	char *p, *e;
+
+	*copy = NULL;
+	if (nplatforms || !list)
+		return;
+	*copy = xstrdup(list);
+	for (p = *copy; *p; p = e) {
+		while (*p == ',' || *p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		for (e = p; *e && *e != ',' && *e != ' '; e++)
+			;
+		on_run(OPT_PLATFORM, p);
+	}
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct config cfg = CONFIG_INIT;
+	struct buf err = BUF_INIT;
+	struct cli_state st;
+	char *copy = NULL;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, 0, on_run)) != CLI_GO ||
+	    (rc = open_cfg(&cfg)))
+		return rc;
+	configured(&cfg, &copy);
+	sig_catch_interrupt();
+	rc = gateway_run(&cfg, platforms ? platforms : (const char *[]){ NULL },
+	    &err);
+	free(copy);
+	free(platforms);
+	config_release(&cfg);
+	return hm_exit_status(rc, &err);
+}
+
+static int
+cmd_send(int argc, char **argv)
+{
+	struct config cfg = CONFIG_INIT;
+	struct buf err = BUF_INIT;
+	struct cli_state st;
+	char *text;
+	int rc, queued = 0;
+
+	if ((rc = cli_parse(&st, argc, argv, 1, 2, NULL)) != CLI_GO ||
+	    (rc = open_cfg(&cfg)))
+		return rc;
+	text = cli_operand_text(st.argc == 2 ? st.argv[1] : "-");
+	if (!text) {
+		config_release(&cfg);
+		return HM_EXIT_FAIL;
+	}
+	if (!*text) {
+		free(text);
+		config_release(&cfg);
+		return cli_usage_error("nothing to send");
+	}
+	rc = gateway_send(&cfg, st.argv[0], text, &queued, &err);
+	if (rc == 0 && queued)
+		fprintf(stderr, "%s: %s cannot be reached now; queued in the "
+		    "outbox for the gateway\n", hm_prog, st.argv[0]);
+	free(text);
+	config_release(&cfg);
+	return hm_exit_status(rc, &err);
+}
+
+static int
+cmd_pair(int argc, char **argv)
+{
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct cli_state st;
+	char *user = NULL;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 1, 3, NULL)) != CLI_GO)
+		return rc;
+	if ((rc = hm_home_init(&err)) < 0)
+		return hm_exit_status(rc, &err);
+	if (!strcmp(st.argv[0], "list") && st.argc == 1) {
+		rc = pairing_list(time(NULL), &out, &err);
+		if (rc == 0 && out.len)
+			fputs(out.s, stdout);
+	} else if (!strcmp(st.argv[0], "approve") && st.argc == 3) {
+		rc = pairing_approve(st.argv[1], st.argv[2], time(NULL), &user,
+		    &err);
+		if (rc == 0)
+			printf("%s\n", user);
+	} else if (!strcmp(st.argv[0], "revoke") && st.argc == 3) {
+		rc = pairing_revoke(st.argv[1], st.argv[2], &err);
+	} else {
+		return cli_usage_error("pair list | pair approve PLATFORM CODE "
+		    "| pair revoke PLATFORM USER");
+	}
+	free(user);
+	buf_release(&out);
+	if (rc == -HM_ENOTFOUND || rc == -HM_ECONFLICT)
+		rc = -HM_EFAIL;
+	return hm_exit_status(rc, &err);
+}
+
+static size_t
+count(const char *sub)
+{
+	char **names = NULL, *dir = outbox_dir(sub);
+	struct buf err = BUF_INIT;
+	size_t n = 0;
+
+	(void)dir;
+	if (!sub && outbox_scan(&names, &n, &err) == 0)
+		outbox_names_free(names, n);
+	free(dir);
+	buf_release(&err);
+	return n;
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	struct cli_state st;
+	char *path, *lp;
+	const cJSON *p;
+	cJSON *o = NULL;
+	int rc, running;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, 0, NULL)) != CLI_GO)
+		return rc;
+	if ((rc = hm_home_init(&err)) < 0)
+		return hm_exit_status(rc, &err);
+	lp = hm_path("gateway/.run.lock");
+	running = lock_held(lp) == 1;
+	free(lp);
+	path = hm_path("gateway/status.json");
+	if (buf_read_file(&text, path) == 0)
+		o = cJSON_Parse(text.s);
+	printf("gateway\t%s\n", running ? "running" : "stopped");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(o, "platforms"))
+		printf("%s\t%s\t%s\n", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(p, "name")), cJSON_GetStringValue(
+		    cJSON_GetObjectItem(p, "last_contact")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "error")) ?
+		    cJSON_GetStringValue(cJSON_GetObjectItem(p, "error")) :
+		    "ok");
+	printf("outbox\t%zu waiting\n", count(NULL));
+	cJSON_Delete(o);
+	free(path);
+	buf_release(&text);
+	buf_release(&err);
+	return HM_EXIT_OK;
+}
+
+/* Verbs SPEC names that this release does not have yet: say so. */
+static int
+cmd_later(int argc, char **argv)
+{
+	struct cli_state st;
+	int rc;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, -1, NULL)) != CLI_GO)
+		return rc;
+	hm_error("'%s' is not built yet in this release; see hermes-gateway(1)",
+	    argv[0]);
+	return HM_EXIT_FAIL;
+}
+
+static const struct cli_verb verbs[] = {
+	{ "run", cmd_run, "", "serve the platforms until SIGINT or SIGTERM",
+	    run_opts, NULL },
+	{ "send", cmd_send, "TARGET [TEXT|-]", "send TEXT (default: stdin) to "
+	    "PLATFORM:CHAT[:THREAD]", NULL, NULL },
+	{ "pair", cmd_pair, "list | approve PLATFORM CODE | revoke PLATFORM "
+	    "USER", "who may talk to the agent", NULL, NULL },
+	{ "status", cmd_status, "", "print whether it runs, each platform's "
+	    "last contact, the outbox", NULL, NULL },
+	{ "mcp", cmd_later, "", "(not built yet) an MCP server over the "
+	    "conversations", NULL, NULL },
+	{ "install", cmd_later, "", "(not built yet) a systemd user unit",
+	    NULL, NULL },
+	{ "uninstall", cmd_later, "", "(not built yet) remove that unit",
+	    NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct cli_cmd cmd = {
+		"hermes-gateway",
+		"The agent on messaging platforms: run, send, pair, status.",
+		NULL, verbs, NULL, NULL, NULL, NULL
+	};
+
+	hm_init(argc, argv, HM_SOCKETS);
+	return hm_finish(cli_run(&cmd, argc, argv));
+}

@@ -1,0 +1,50 @@
+/*
+ * gateway.h: the gateway core: messages in from the platforms, agent
+ * turns out of hermes-ask children, replies and the outbox back out.
+ *
+ * Files under $HERMES_HOME/gateway/:
+ *   .run.lock     held by the running gateway (one per state directory)
+ *   inbox/NAME    a message accepted from a platform and not yet answered
+ *                 (JSON, written before the platform is told to move on,
+ *                 removed once the reply is sent or queued): a gateway
+ *                 that dies between poll and reply answers it after the
+ *                 restart, so nothing is lost (at least once)
+ *   chats.json    chat key -> session id, so a chat continues one
+ *                 session across messages and restarts; the key is
+ *                 PLATFORM:CHAT[:THREAD], plus :USER in groups
+ *   status.json   the platforms, their last contact and last error
+ *   outbox/       see outbox.h; consumed here
+ * Log: logs/gateway.log (no tokens: platform errors never hold them).
+ *
+ * A turn: `hermes-ask --json -q --source PLATFORM [-s SESSION]` with the
+ * message on stdin, in its own process group; at most gateway.max_turns
+ * at once and one per chat (later messages of that chat wait in order),
+ * so a slow turn never blocks another chat.  Unknown users never reach
+ * the agent: in a direct chat they get a pairing code (pairing.h), in a
+ * group nothing.  Slash commands (/help /whoami /new /usage /model
+ * /goal) are answered here.  A platform that fails is retried with
+ * backoff (1 s doubling to 5 min, or its retry_after) while the others
+ * go on.  SIGINT or SIGTERM: stop polling, stop the turns (their
+ * messages stay in inbox/ and are answered after a restart), exit 0.
+ */
+#ifndef HM_GATEWAY_H
+#define HM_GATEWAY_H
+
+struct buf;
+struct config;
+
+/* Serve the platforms named in names (NULL-terminated) until a signal.
+ * -HM_ECONFLICT when another gateway runs. */
+int gateway_run(const struct config *cfg, const char *const *names,
+    struct buf *err);
+/* Deliver text to TARGET (PLATFORM:CHAT[:THREAD]) now, or, when the
+ * platform cannot be reached, drop it into the outbox; *queued says
+ * which. */
+int gateway_send(const struct config *cfg, const char *target,
+    const char *text, int *queued, struct buf *err);
+/* Split text into pieces of at most max bytes, at a line break or a
+ * space when there is one, never inside a UTF-8 sequence; fn gets each. */
+void gateway_split(const char *text, size_t max,
+    void (*fn)(const char *p, size_t n, void *ctx), void *ctx);
+
+#endif
