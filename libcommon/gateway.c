@@ -45,6 +45,7 @@ struct pf {
 	struct platform *p;
 	double next_try;	/* monotonic seconds; 0: now */
 	double backoff;
+	double polled;		/* when it was last asked */
 	time_t last_ok;
 	char *last_error;
 };
@@ -673,8 +674,10 @@ poll_all(struct gw *g, long timeout_ms)
 	for (i = 0; i < g->npf; i++) {
 		struct pf *f = &g->pf[i];
 
-		if (mono() < f->next_try)
-			continue;
+		if (mono() < f->next_try || (timeout_ms < 1000 &&
+		    mono() - f->polled < 0.5))
+			continue;	/* down, or asked a moment ago */
+		f->polled = mono();
 		v = NULL;
 		n = 0;
 		buf_reset(&err);
@@ -687,7 +690,9 @@ poll_all(struct gw *g, long timeout_ms)
 		for (k = 0; k < n; k++)
 			incoming(g, f, &v[k]);
 		gw_msgs_free(v, n);
-		if (n && f->p->ack(f->p, &err) < 0)
+		/* also after a batch of nothing we keep (stickers): a
+		 * restart must not fetch those again */
+		if (f->p->ack(f->p, &err) < 0)
 			glog(g, "%s: %s", f->p->name, err.s);
 	}
 	buf_release(&err);
@@ -901,8 +906,8 @@ gateway_run(const struct config *cfg, const char *const *names,
 			write_status(&g);
 			last_status = mono();
 		}
-		if (g.nt)
-			usleep(20000);
+		if (g.nt || g.nq)
+			usleep(50000);	/* short polls return at once */
 	}
 	if (rc == 0)
 		glog(&g, "stopping");

@@ -18,6 +18,10 @@ sent_has() {
 	telegram_sent | grep -q "$1"
 }
 
+llm_asked() {
+	test "$(fake_llm_requests)" = "$1"
+}
+
 sent_count() {
 	telegram_sent | grep -c "$1"
 }
@@ -141,7 +145,7 @@ test_expect_success 'a gateway killed between poll and reply answers after the r
 	EOT
 	telegram_start tg.json &&
 	gw_start &&
-	wait_for test "$(fake_llm_requests)" = 1 &&
+	wait_for llm_asked 1 &&
 	test -n "$(ls "$HERMES_HOME/gateway/inbox/")" &&
 	kill -9 "$(cat gw.pid)" && wait "$(cat gw.pid)" 2>/dev/null;
 	pkill -9 -f "hermes-ask --json -q --source telegram";

@@ -2,19 +2,38 @@
 """A fake of the Telegram Bot API for the gateway tests (stdlib only).
 
   telegram.py --script FILE --log FILE --port-file FILE [--token T]
-              [--timeout S] [--watch-pid P]
+              [--id-file FILE] [--timeout S] [--watch-pid P]
 
-Binds 127.0.0.1:0 and writes the port to --port-file (atomically).
---script is JSON: {"updates": [{"text", "chat", "user", "type":
-"private"|"group", "thread"?}], "fail": {"getUpdates": [status, ...]}}:
-the updates are queued with rising update_ids (from the time, so a
-fake started again goes on past the offset a gateway kept); each status in fail
-answers one getUpdates first (429 carries retry_after 1).
-POST /bot<token>/getUpdates honours offset (confirmed updates are
-dropped) and long-polls up to its timeout; sendMessage is logged and
-answered with a message_id; a wrong token is 401.  POST /control/push
-with one update object queues it at once.  Every request is one JSON
-line in --log: {"method", "body"}.
+Binds 127.0.0.1:0, writes the port to --port-file (atomically) and serves
+until --timeout seconds pass (120), SIGTERM, or process --watch-pid is
+gone.
+
+--script is JSON (every key optional):
+  {"updates": [UPDATE, ...],
+   "token": "123:fake",            the token it accepts (else --token)
+   "first_update_id": 1,           (else the number in --id-file, else 1)
+   "fail": {"getUpdates": [500, 429, {"status": 429, "retry_after": 3,
+            "description": "..."}, 409, ...], "sendMessage": [...]}}
+UPDATE is {"text", "chat", "user", "type": "private" (default) | "group" |
+"supergroup", "thread"?, "name"?} (a "thread" makes it a forum topic
+message); without "text" it is a sticker (not a text message); {"raw":
+{...}} is queued as it is.  Updates get update_ids 1, 2, ... and
+message_ids update_id + 100.  Like one real bot's, update_ids only grow
+across the fakes of one test file when they share an --id-file: it holds
+the next id, read at start and rewritten (atomically) after each update,
+so a gateway's persisted offset never hides a new fake's updates.
+
+POST /bot<token>/getUpdates answers after the confirmed updates (below
+its offset) are dropped, holding the request up to its timeout (at most
+30 s) while there are none; each status in fail answers one call of that
+method first, with {"ok": false, "error_code": status, ...} (429 with
+parameters.retry_after, 1 unless given).  sendMessage answers
+{"ok": true, "result": {"message_id": 1001, ...}} (400 for a missing
+chat_id, an empty text or one past 4096 characters).  A wrong token gets
+401 Unauthorized.  POST /control/push with one UPDATE queues it at once.
+
+--log gets one JSON line per request to the Bot API:
+  {"method": "sendMessage", "body": {...}, "status": 200, "token_ok": true}
 """
 import argparse
 import json
@@ -25,47 +44,135 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-lock = threading.Condition()
-updates = []            # [update dict]
-next_id = [int(time.time() * 10)]   # rising across restarts, as Telegram's
+cond = threading.Condition()
+updates = []            # queued, not yet confirmed
+counters = {"update": 1, "sent": 1000}
 fails = {}
-log_file = None
-token = None
-sent_id = [1000]
+opts = {"token": None, "log": None, "id_file": None}
+
+
+def dumps(obj):
+    return json.dumps(obj, ensure_ascii=False)
 
 
 def add(u):
-    with lock:
-        msg = {"message_id": next_id[0] + 100,
-               "from": {"id": u["user"], "is_bot": False,
-                        "first_name": "user%s" % u["user"],
-                        "username": "user%s" % u["user"]},
-               "chat": {"id": u["chat"], "type": u.get("type", "private")},
-               "date": int(time.time()), "text": u["text"]}
-        if "thread" in u:
-            msg["message_thread_id"] = u["thread"]
-        updates.append({"update_id": next_id[0], "message": msg})
-        next_id[0] += 1
-        lock.notify_all()
+    with cond:
+        uid = counters["update"]
+        counters["update"] += 1
+        if "raw" in u:
+            upd = dict(u["raw"])
+            upd["update_id"] = uid
+        else:
+            user = u.get("user", 222)
+            name = u.get("name", "user%s" % user)
+            kind = u.get("type", "private")
+            msg = {"message_id": uid + 100,
+                   "from": {"id": user, "is_bot": False, "first_name": name,
+                            "username": name},
+                   "chat": {"id": u.get("chat", user), "type": kind},
+                   "date": int(time.time())}
+            if kind == "private":
+                msg["chat"]["first_name"] = name
+            else:
+                msg["chat"]["title"] = "group %s" % u.get("chat")
+            if "text" in u:
+                msg["text"] = u["text"]
+            else:
+                msg["sticker"] = {"file_id": "s%d" % uid, "emoji": "x"}
+            if "thread" in u:
+                msg["chat"]["is_forum"] = True
+                msg["message_thread_id"] = u["thread"]
+                msg["is_topic_message"] = True
+            upd = {"update_id": uid, "message": msg}
+        updates.append(upd)
+        if opts["id_file"]:
+            tmp = opts["id_file"] + ".tmp"
+            with open(tmp, "w") as f:
+                f.write("%d\n" % counters["update"])
+            os.rename(tmp, opts["id_file"])
+        cond.notify_all()
 
 
-def log(method, body):
-    with lock:
-        log_file.write(json.dumps({"method": method, "body": body}) + "\n")
-        log_file.flush()
+def log(entry):
+    with cond:
+        opts["log"].write(dumps(entry) + "\n")
+        opts["log"].flush()
+
+
+def failure(status):
+    if isinstance(status, dict):
+        code = int(status.get("status", 500))
+        desc = status.get("description", "fake %d" % code)
+        ra = status.get("retry_after", 1)
+    else:
+        code, desc, ra = int(status), "fake %d" % int(status), 1
+    body = {"ok": False, "error_code": code, "description": desc}
+    if code == 429:
+        body["description"] = "Too Many Requests: retry after %s" % ra
+        body["parameters"] = {"retry_after": ra}
+    elif code == 409 and not isinstance(status, dict):
+        body["description"] = ("Conflict: can't use getUpdates method "
+                               "while webhook is active; use deleteWebhook "
+                               "to delete the webhook first")
+    return code, body
+
+
+def get_updates(body):
+    try:
+        off = int(body.get("offset") or 0)
+        wait = min(float(body.get("timeout") or 0), 30.0)
+    except (TypeError, ValueError):
+        return 400, {"ok": False, "error_code": 400,
+                     "description": "Bad Request: wrong parameters"}
+    end = time.time() + wait
+    with cond:
+        while True:
+            if off > 0:
+                updates[:] = [u for u in updates if u["update_id"] >= off]
+            if updates or time.time() >= end:
+                break
+            cond.wait(max(0.0, end - time.time()))
+        res = list(updates)
+    return 200, {"ok": True, "result": res}
+
+
+def send_message(body):
+    text = body.get("text")
+    if body.get("chat_id") in (None, ""):
+        return 400, {"ok": False, "error_code": 400,
+                     "description": "Bad Request: chat_id is empty"}
+    if not isinstance(text, str) or not text:
+        return 400, {"ok": False, "error_code": 400,
+                     "description": "Bad Request: message text is empty"}
+    if len(text) > 4096:
+        return 400, {"ok": False, "error_code": 400,
+                     "description": "Bad Request: message is too long"}
+    with cond:
+        counters["sent"] += 1
+        mid = counters["sent"]
+    res = {"message_id": mid, "from": {"id": 1, "is_bot": True,
+                                       "first_name": "fakebot"},
+           "chat": {"id": body["chat_id"]}, "date": int(time.time()),
+           "text": text}
+    return 200, {"ok": True, "result": res}
 
 
 class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *a):
         pass
 
     def reply(self, status, obj):
-        data = json.dumps(obj).encode()
+        data = dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def do_GET(self):
+        self.do_POST()
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -73,64 +180,63 @@ class H(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
-            body = {}
+            body = None
         if self.path == "/control/push":
+            if not isinstance(body, dict):
+                return self.reply(400, {"ok": False})
             add(body)
             return self.reply(200, {"ok": True})
-        parts = self.path.split("/")
+        parts = self.path.split("?")[0].split("/")
         if len(parts) != 3 or not parts[1].startswith("bot"):
             return self.reply(404, {"ok": False, "error_code": 404,
                                     "description": "Not Found"})
-        method = parts[2]
-        log(method, body)
-        if parts[1][3:] != token:
-            return self.reply(401, {"ok": False, "error_code": 401,
-                                    "description": "Unauthorized"})
-        with lock:
-            queue = fails.get(method) or []
-            status = queue.pop(0) if queue else None
-        if status:
-            extra = {"parameters": {"retry_after": 1}} if status == 429 else {}
-            return self.reply(status, dict({"ok": False, "error_code": status,
-                                            "description": "fake %d" % status},
-                                           **extra))
-        if method == "getUpdates":
-            off = int(body.get("offset") or 0)
-            end = time.time() + min(float(body.get("timeout") or 0), 30)
-            with lock:
-                while True:
-                    updates[:] = [u for u in updates if u["update_id"] >= off]
-                    if updates or time.time() >= end:
-                        break
-                    lock.wait(max(0.0, end - time.time()))
-                res = list(updates)
-            return self.reply(200, {"ok": True, "result": res})
-        if method == "sendMessage":
-            with lock:
-                sent_id[0] += 1
-                mid = sent_id[0]
-            return self.reply(200, {"ok": True, "result": {
-                "message_id": mid, "chat": {"id": body.get("chat_id")},
-                "text": body.get("text")}})
-        return self.reply(200, {"ok": True, "result": True})
+        method, token_ok = parts[2], parts[1][3:] == opts["token"]
+        if not token_ok:
+            status, ans = 401, {"ok": False, "error_code": 401,
+                                "description": "Unauthorized"}
+        elif not isinstance(body, dict):
+            status, ans = 400, {"ok": False, "error_code": 400,
+                                "description": "Bad Request: bad JSON"}
+        else:
+            with cond:
+                queue = fails.get(method) or []
+                f = queue.pop(0) if queue else None
+            if f is not None:
+                status, ans = failure(f)
+            elif method == "getUpdates":
+                status, ans = get_updates(body)
+            elif method == "sendMessage":
+                status, ans = send_message(body)
+            else:
+                status, ans = 200, {"ok": True, "result": True}
+        log({"method": method, "body": body, "status": status,
+             "token_ok": token_ok})
+        return self.reply(status, ans)
 
 
 def main():
-    global log_file, token
     ap = argparse.ArgumentParser()
     ap.add_argument("--script", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--token", default="123:fake")
+    ap.add_argument("--id-file")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--watch-pid", type=int)
     a = ap.parse_args()
-    token = a.token
-    script = json.load(open(a.script))
+    with open(a.script, encoding="utf-8") as f:
+        script = json.load(f)
+    opts["token"] = script.get("token", a.token)
+    opts["id_file"] = a.id_file
+    if "first_update_id" in script:
+        counters["update"] = int(script["first_update_id"])
+    elif a.id_file and os.path.exists(a.id_file):
+        with open(a.id_file) as f:
+            counters["update"] = int(f.read().strip() or 1)
     for u in script.get("updates", []):
         add(u)
     fails.update({k: list(v) for k, v in script.get("fail", {}).items()})
-    log_file = open(a.log, "a")
+    opts["log"] = open(a.log, "a", encoding="utf-8")
     srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
     srv.daemon_threads = True
     tmp = a.port_file + ".tmp"
@@ -147,7 +253,7 @@ def main():
                     os.kill(a.watch_pid, 0)
                 except OSError:
                     break
-            time.sleep(0.5)
+            time.sleep(0.2)
         os._exit(0)
     threading.Thread(target=watch, daemon=True).start()
     srv.serve_forever()

@@ -1,55 +1,90 @@
 # telegram.sh: a fake Telegram Bot API for shell tests (source after
 # lib.sh).
 #
-#	telegram_start SCRIPT.json   starts tests/fakes/telegram.py (see its
-#		docstring for the script), exports HERMES_GATEWAY_TELEGRAM_API
-#		and TELEGRAM_BOT_TOKEN; a new start stops the previous fake
-#	telegram_push TEXT CHAT USER [TYPE]   queue one more update now
-#	telegram_sent                one JSON object a line for each
-#		sendMessage: {"chat_id", "text", "reply_to_message_id"?, ...}
-#	telegram_stop
+#	telegram_start SCRIPT.json   starts tests/fakes/telegram.py (its
+#		docstring has the script's keys), exports
+#		HERMES_GATEWAY_TELEGRAM_API TELEGRAM_BOT_TOKEN FAKE_TG_LOG
+#		FAKE_TG_PORT; non-zero if it failed.  The token is
+#		$FAKE_TG_TOKEN (123:fake); a "token" in the script makes the
+#		fake expect another one (a 401 test).  Update ids go on
+#		growing from one fake to the next (as one bot's do), so a
+#		gateway's saved offset does not hide a new fake's updates.
+#	telegram_push TEXT CHAT USER [TYPE]   queue one more text message
+#		now (TYPE: private, the default, group or supergroup)
+#	telegram_sent                the sendMessage calls the fake accepted,
+#		one JSON object a line: {"chat_id", "text",
+#		"reply_to_message_id"?, "message_thread_id"?}
+#	telegram_calls METHOD        how many METHOD requests were logged
+#	telegram_stop                kill it and wait (safe to call twice)
 #
-# The fake watches the test's main shell ($$) and lives at most
-# FAKE_TG_TIMEOUT seconds (120), so it may be started inside a test body
-# (whose exports are lost at its end: start it in the body that uses it).
-FAKE_TG_PY="$TEST_ROOT/fakes/telegram.py"
-FAKE_TG_LOG="$TEST_TMP/telegram.log"
+# The fake lives in the test file's main shell's lifetime (it watches $$)
+# or FAKE_TG_TIMEOUT seconds (120), whichever is shorter, so it may be
+# started inside a test body; its pid is kept in a file because bodies
+# are subshells (whose exports are lost: start it in the body that uses
+# it).  Starting a new fake stops the previous one.  Its stderr goes to
+# $TEST_TMP/telegram.err.
 
-telegram_stop() {
-	if [ -s "$TEST_TMP/telegram.pid" ]; then
-		kill "$(cat "$TEST_TMP/telegram.pid")" 2>/dev/null
-		rm -f "$TEST_TMP/telegram.pid"
-	fi
-	return 0
-}
+FAKE_TG_PY="$TEST_ROOT/fakes/telegram.py"
+# The interpreter itself, not a (slow) pyenv shim.
+FAKE_TG_PYTHON=${FAKE_TG_PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}
+FAKE_TG_LOG="$TEST_TMP/telegram.log"
 
 telegram_start() {
 	telegram_stop
-	rm -f "$TEST_TMP/telegram.port" "$FAKE_TG_LOG"
+	FAKE_TG_LOG="$TEST_TMP/telegram.log"
+	rm -f "$TEST_TMP/telegram.port"
 	: >"$FAKE_TG_LOG"
-	python3 -S "$FAKE_TG_PY" --script "$1" --log "$FAKE_TG_LOG" \
-		--port-file "$TEST_TMP/telegram.port" --token 123:fake \
+	"$FAKE_TG_PYTHON" -S "$FAKE_TG_PY" --script "$1" --log "$FAKE_TG_LOG" \
+		--port-file "$TEST_TMP/telegram.port" \
+		--token "${FAKE_TG_TOKEN:-123:fake}" \
+		--id-file "$TEST_TMP/telegram.ids" \
 		--timeout "${FAKE_TG_TIMEOUT:-120}" --watch-pid $$ \
 		</dev/null >"$TEST_TMP/telegram.err" 2>&1 &
-	echo $! >"$TEST_TMP/telegram.pid"
-	test_bg_pid "$!"
-	tg_i_=0
+	fake_tg_pid_=$!
+	echo "$fake_tg_pid_" >"$TEST_TMP/telegram.pid"
+	test_bg_pid "$fake_tg_pid_"
+	fake_tg_i_=0
 	while [ ! -s "$TEST_TMP/telegram.port" ]; do
-		if [ "$tg_i_" -ge 200 ]; then
+		if ! kill -0 "$fake_tg_pid_" 2>/dev/null ||
+			[ "$fake_tg_i_" -ge 200 ]; then
 			echo "telegram_start: the fake did not come up" >&2
 			cat "$TEST_TMP/telegram.err" >&2
+			telegram_stop
 			return 1
 		fi
 		sleep 0.05
-		tg_i_=$((tg_i_ + 1))
+		fake_tg_i_=$((fake_tg_i_ + 1))
 	done
-	HERMES_GATEWAY_TELEGRAM_API="http://127.0.0.1:$(cat "$TEST_TMP/telegram.port")"
-	TELEGRAM_BOT_TOKEN=123:fake
-	export HERMES_GATEWAY_TELEGRAM_API TELEGRAM_BOT_TOKEN
+	FAKE_TG_PORT=$(cat "$TEST_TMP/telegram.port")
+	HERMES_GATEWAY_TELEGRAM_API="http://127.0.0.1:$FAKE_TG_PORT"
+	TELEGRAM_BOT_TOKEN=${FAKE_TG_TOKEN:-123:fake}
+	export HERMES_GATEWAY_TELEGRAM_API TELEGRAM_BOT_TOKEN FAKE_TG_LOG \
+		FAKE_TG_PORT
+}
+
+telegram_stop() {
+	[ -s "$TEST_TMP/telegram.pid" ] || return 0
+	fake_tg_p_=$(cat "$TEST_TMP/telegram.pid")
+	rm -f "$TEST_TMP/telegram.pid"
+	kill "$fake_tg_p_" 2>/dev/null || return 0
+	wait "$fake_tg_p_" 2>/dev/null
+	# Started by another subshell, it is not ours to wait for: poll until
+	# it is gone or a zombie.
+	fake_tg_i_=0
+	while [ "$fake_tg_i_" -lt 100 ]; do
+		kill -0 "$fake_tg_p_" 2>/dev/null || break
+		case $(cat "/proc/$fake_tg_p_/stat" 2>/dev/null) in
+		*") Z "*) break ;;
+		esac
+		sleep 0.05
+		fake_tg_i_=$((fake_tg_i_ + 1))
+	done
+	return 0
 }
 
 telegram_push() {
-	python3 -S - "$(cat "$TEST_TMP/telegram.port")" "$1" "$2" "$3" "${4:-private}" <<-\PY
+	"$FAKE_TG_PYTHON" -S - "$(cat "$TEST_TMP/telegram.port")" "$1" "$2" \
+		"$3" "${4:-private}" <<-\PY
 	import json, sys, urllib.request
 	port, text, chat, user, kind = sys.argv[1:6]
 	body = json.dumps({"text": text, "chat": int(chat), "user": int(user),
@@ -60,12 +95,32 @@ telegram_push() {
 	PY
 }
 
-telegram_sent() {
-	python3 -S - "$FAKE_TG_LOG" <<-\PY
+# telegram_log_ CODE: run CODE over e = each logged request.
+telegram_log_() {
+	"$FAKE_TG_PYTHON" -S - "$FAKE_TG_LOG" "$1" "${2:-}" <<-\PY
 	import json, sys
-	for line in open(sys.argv[1]):
-	    e = json.loads(line)
-	    if e["method"] == "sendMessage":
-	        print(json.dumps(e["body"]))
+	log, what, arg = sys.argv[1:4]
+	try:
+	    lines = [json.loads(l) for l in open(log, encoding="utf-8")
+	             if l.strip()]
+	except FileNotFoundError:
+	    lines = []
+	if what == "sent":
+	    keys = ("chat_id", "text", "reply_to_message_id",
+	            "message_thread_id")
+	    for e in lines:
+	        if e["method"] == "sendMessage" and e["status"] == 200:
+	            print(json.dumps({k: e["body"][k] for k in keys
+	                              if k in e["body"]}, ensure_ascii=False))
+	else:
+	    print(sum(1 for e in lines if e["method"] == arg))
 	PY
+}
+
+telegram_sent() {
+	telegram_log_ sent
+}
+
+telegram_calls() {
+	telegram_log_ calls "$1"
 }
