@@ -71,6 +71,15 @@ on_now(int c, const char *arg)
 	return 0;
 }
 
+static void
+close_all(struct config *cfg, struct jobs *j, struct cron *c)
+{
+	cron_close(c);
+	if (j)
+		jobs_release(j);
+	config_release(cfg);
+}
+
 /* The home, the config, the jobs and the run state; 0 or an exit code.
  * jobs may be NULL (not needed). */
 static int
@@ -89,17 +98,11 @@ open_all(struct config *cfg, struct jobs *j, struct cron **c)
 		rc = jobs_load(j, &err);
 	if (rc == 0)
 		rc = cron_open(c, cfg, &err);
+	if (rc < 0)	/* the callers return at once: leave nothing */
+		close_all(cfg, j, *c);
 	return hm_exit_status(rc < 0 ? -HM_EFAIL : rc, &err);
 }
 
-static void
-close_all(struct config *cfg, struct jobs *j, struct cron *c)
-{
-	cron_close(c);
-	if (j)
-		jobs_release(j);
-	config_release(cfg);
-}
 
 static int
 get_now(time_t *now)

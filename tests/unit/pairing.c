@@ -42,6 +42,7 @@ allowed(const char *platform, const char *user)
 static void
 test_allowlist(void)
 {
+	char *cfgpath = hm_path("config");
 	FILE *f;
 
 	is_int(allowed("telegram", "42"), 0, "nobody is allowed by default");
@@ -50,12 +51,13 @@ test_allowlist(void)
 	is_int(allowed("telegram", "4"), 0, "a prefix of one is not");
 	is_int(allowed("slack", "42"), 0, "the list is per platform");
 	unsetenv("HERMES_GATEWAY_TELEGRAM_ALLOW");
-	f = fopen(hm_path("config"), "w");
+	f = fopen(cfgpath, "w");
 	fputs("gateway.allow_all = true\n", f);
 	fclose(f);
 	is_int(allowed("slack", "1"), 1, "allow_all lets everyone in");
-	f = fopen(hm_path("config"), "w");
+	f = fopen(cfgpath, "w");
 	fclose(f);
+	free(cfgpath);
 }
 
 static void
@@ -64,6 +66,7 @@ test_codes(void)
 	struct buf err = BUF_INIT, list = BUF_INIT;
 	char c1[9], c2[9], c3[9], c4[9], again[9], *user = NULL;
 	time_t now = 1000000;
+	char *pj = hm_path("gateway/pairing.json");
 	struct stat st;
 	size_t i;
 
@@ -84,7 +87,7 @@ test_codes(void)
 	    -HM_EFULL, "a fourth pending code is refused");
 	is_int(pairing_request("slack", "u4", "di", "c4", now, c4, &err), 0,
 	    "the cap is per platform");
-	ok(stat(hm_path("gateway/pairing.json"), &st) == 0 &&
+	ok(stat(pj, &st) == 0 &&
 	    (st.st_mode & 0777) == 0600, "pairing.json is mode 0600");
 	is_int(allowed("telegram", "u2"), 0, "pending is not allowed");
 	is_int(pairing_approve("telegram", c2, now + 10, &user, &err), 0,
@@ -115,6 +118,7 @@ test_codes(void)
 	    "revoking twice says so");
 	buf_release(&err);
 	buf_release(&list);
+	free(pj);
 }
 
 static void
