@@ -48,6 +48,8 @@ open_cfg(struct config *cfg)
 
 	if (rc == 0)
 		rc = config_load(cfg, &err);
+	if (rc < 0)	/* the callers return at once: leave nothing */
+		config_release(cfg);
 	return hm_exit_status(rc, &err);
 }
 
