@@ -210,7 +210,7 @@ spawn(struct disp *d, const char *id, const char *name, struct buf *err)
 	struct buf e4 = BUF_INIT, rel = BUF_INIT;
 	struct proc_spec ps;
 	struct task t;
-	char *dir = NULL, *exe = proc_sibling("hermes-ask"), *log;
+	char *dir = NULL, *exe = proc_sibling("hermes-ask");
 	char *argv[8];
 	const char *env[5];
 	int fd = -1, pid = -1, rc, k = 0;
@@ -223,11 +223,8 @@ spawn(struct disp *d, const char *id, const char *name, struct buf *err)
 	if ((rc = board_get(d->b, id, &t, err)) < 0)	/* with its branch */
 		goto out;
 	prompt(&t, dir, &p);
-	buf_addf(&rel, "logs/kanban-%s.log", id);
-	log = hm_path(rel.s);
-	if (hm_mkparents(log, NULL) == 0)
-		fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	free(log);
+	buf_addf(&rel, "kanban-%s.log", id);
+	fd = hm_open_log(rel.s, NULL);
 	argv[0] = exe;
 	argv[1] = "--json";
 	argv[2] = "-q";

@@ -860,10 +860,10 @@ int
 gateway_run(const struct config *cfg, const char *const *names,
     struct buf *err)
 {
-	char *lp = hm_path("gateway/.run.lock"), *logp;
+	char *lp = hm_path("gateway/.run.lock");
 	double last_status = 0;
 	struct gw g;
-	int lk, rc;
+	int lk, rc, logfd;
 
 	if (hm_mkparents(lp, err) < 0) {
 		free(lp);
@@ -882,10 +882,9 @@ gateway_run(const struct config *cfg, const char *const *names,
 	g.cfg = cfg;
 	g.max_turns = 4;
 	config_get_long(cfg, "gateway.max_turns", &g.max_turns, NULL);
-	logp = hm_path("logs/gateway.log");
-	if (hm_mkparents(logp, NULL) == 0)
-		g.log = fopen(logp, "ae");
-	free(logp);
+	if ((logfd = hm_open_log("gateway.log", NULL)) >= 0 &&
+	    !(g.log = fdopen(logfd, "a")))
+		close(logfd);
 	rc = open_platforms(&g, names, err);
 	if (rc == 0)
 		rc = outbox_mkdirs(err);

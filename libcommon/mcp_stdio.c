@@ -93,15 +93,12 @@ out:
 static int
 open_log(struct mcp_client *c)
 {
-	struct buf rel = BUF_INIT;
+	struct buf name = BUF_INIT;
 	int fd;
 
-	buf_addf(&rel, "logs/mcp-%s.log", c->s->name);
-	c->log = hm_path(rel.s);
-	buf_release(&rel);
-	if (hm_mkparents(c->log, NULL) < 0)
-		return open("/dev/null", O_WRONLY | O_CLOEXEC);
-	fd = open(c->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	buf_addf(&name, "mcp-%s.log", c->s->name);
+	fd = hm_open_log(name.s, &c->log);
+	buf_release(&name);
 	return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 

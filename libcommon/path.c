@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <pwd.h>
 
+#include <fcntl.h>
+
 #include "common.h"
 #include "path.h"
 
@@ -182,4 +184,23 @@ hm_path(const char *rel)
 	if (*rel)
 		buf_addf(&b, "/%s", rel);
 	return buf_detach(&b);
+}
+
+int
+hm_open_log(const char *name, char **path)
+{
+	struct buf rel = BUF_INIT;
+	char *p;
+	int fd = -1;
+
+	buf_addf(&rel, "logs/%s", name);
+	p = hm_path(rel.s);
+	buf_release(&rel);
+	if (hm_mkparents(p, NULL) == 0)
+		fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (path)
+		*path = p;
+	else
+		free(p);
+	return fd;
 }

@@ -24,6 +24,11 @@ const char *hm_profile(void);
 char *hm_path(const char *rel);
 int hm_mkdir_p(const char *dir, mode_t mode, struct buf *err);
 int hm_mkparents(const char *path, struct buf *err);
+/* Open logs/NAME under the state directory for appending (mode 0600,
+ * close-on-exec, logs/ made when missing); -1 when it cannot be: a log
+ * that cannot be written never stops the work.  *path (may be NULL)
+ * gets its path, malloc'd. */
+int hm_open_log(const char *name, char **path);
 char *hm_dirname(const char *path);
 const char *hm_basename(const char *path);
 int hm_valid_name(const char *name, size_t max);
