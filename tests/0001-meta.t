@@ -83,11 +83,11 @@ test_expect_success 'library code never exits (only hm_die/hm_oom, and a forked 
 		grep -vE "err\.c|_exit\(12[67]\)"
 '
 
-test_expect_success 'only db.c, http.c, worktree.c, watch.c see their libraries' '
+test_expect_success 'only db.c, http*.c, worktree.c, watch.c see their libraries' '
 	! grep -ln "sqlite3\.h" "$SRC_ROOT"/cmd/*.c "$SRC_ROOT"/libcommon/*.c |
 		grep -v "/db\.c$" &&
 	! grep -ln "curl/curl\.h" "$SRC_ROOT"/cmd/*.c "$SRC_ROOT"/libcommon/*.c |
-		grep -v "/http\.c$" &&
+		grep -vE "/http(_[a-z]+)?\.c$" &&
 	! grep -ln "git2\.h" "$SRC_ROOT"/cmd/*.c "$SRC_ROOT"/libcommon/*.c |
 		grep -v "/worktree\.c$" &&
 	! grep -ln "inotifytools\.h" "$SRC_ROOT"/cmd/*.c "$SRC_ROOT"/libcommon/*.c |
