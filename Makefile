@@ -37,7 +37,7 @@ endif
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 	libsqlite3-dev libgit2-dev libinotifytools0-dev sqlite3 mandoc \
 	shellcheck hyperfine python3 perl git zsh ripgrep openssh-server \
-	libedit-dev nodejs
+	libedit-dev nodejs dovecot-imapd python3-aiosmtpd python3-websockets
 # Not npm: the machine's nodesource nodejs bundles npm and Conflicts: npm.
 # deps/npm pins the MCP test peers (and a Node 22); tests skip without them.
 NPMDIR = deps/npm
