@@ -14,6 +14,8 @@
 #include "lock.h"
 #include "pairing.h"
 #include "path.h"
+#include "proc.h"
+#include "service.h"
 #include "sig.h"
 #include "timeutil.h"
 
@@ -53,45 +55,19 @@ open_cfg(struct config *cfg)
 	return hm_exit_status(rc, &err);
 }
 
-/* gateway.platforms, split at commas, when no --platform was given. */
-static void
-configured(const struct config *cfg, char **copy)
-{
-	const char *list = config_get(cfg, "gateway.platforms", NULL);
-	char *p, *e;
-
-	*copy = NULL;
-	if (nplatforms || !list)
-		return;
-	*copy = xstrdup(list);
-	for (p = *copy; *p; p = e) {
-		while (*p == ',' || *p == ' ')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		for (e = p; *e && *e != ',' && *e != ' '; e++)
-			;
-		on_run(OPT_PLATFORM, p);
-	}
-}
-
 static int
 cmd_run(int argc, char **argv)
 {
 	struct config cfg = CONFIG_INIT;
 	struct buf err = BUF_INIT;
 	struct cli_state st;
-	char *copy = NULL;
 	int rc;
 
 	if ((rc = cli_parse(&st, argc, argv, 0, 0, on_run)) != CLI_GO ||
 	    (rc = open_cfg(&cfg)))
 		return rc;
-	configured(&cfg, &copy);
 	sig_catch_interrupt();
-	rc = gateway_run(&cfg, platforms ? platforms : (const char *[]){ NULL },
-	    &err);
-	free(copy);
+	rc = gateway_run(&cfg, platforms, &err);
 	free(platforms);
 	config_release(&cfg);
 	return hm_exit_status(rc, &err);
@@ -213,6 +189,60 @@ cmd_status(int argc, char **argv)
 	return HM_EXIT_OK;
 }
 
+static int
+cmd_install(int argc, char **argv)
+{
+	struct buf err = BUF_INIT;
+	struct cli_state st;
+	char *bin, *path, *unit;
+	int rc, running = 0;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, 0, NULL)) != CLI_GO)
+		return rc;
+	if ((rc = hm_home_init(&err)) < 0)
+		return hm_exit_status(rc, &err);
+	bin = proc_sibling("hermes-gateway");
+	path = service_unit_path();
+	rc = service_install(bin, &running, &err);
+	if (rc == 0 && running) {
+		printf("%s\n", path);
+		fprintf(stderr, "%s: enabled and started; `systemctl --user "
+		    "status hermes-gateway` shows it, `systemctl --user "
+		    "reload hermes-gateway` re-reads the config\n", hm_prog);
+	} else if (rc == 0) {
+		unit = service_unit(bin);
+		fputs(unit, stdout);
+		fprintf(stderr, "%s: no systemd user manager answers here; the "
+		    "unit above is in %s for when there is one.  Start the "
+		    "gateway by hand with:\n  nohup %s run >/dev/null 2>&1 &\n"
+		    "or from cron: @reboot %s run\n", hm_prog, path, bin, bin);
+		free(unit);
+	}
+	free(bin);
+	free(path);
+	return hm_exit_status(rc, &err);
+}
+
+static int
+cmd_uninstall(int argc, char **argv)
+{
+	struct buf err = BUF_INIT;
+	struct cli_state st;
+	int rc, running = 0, changed = 0;
+	char *path;
+
+	if ((rc = cli_parse(&st, argc, argv, 0, 0, NULL)) != CLI_GO)
+		return rc;
+	path = service_unit_path();
+	rc = service_uninstall(&running, &changed, &err);
+	if (rc == 0)
+		fprintf(stderr, "%s: %s %s\n", hm_prog, changed ? (running ?
+		    "stopped, disabled and removed" : "removed") :
+		    "nothing to remove at", path);
+	free(path);
+	return hm_exit_status(rc, &err);
+}
+
 /* Verbs SPEC names that this release does not have yet: say so. */
 static int
 cmd_later(int argc, char **argv)
@@ -238,10 +268,10 @@ static const struct cli_verb verbs[] = {
 	    "last contact, the outbox", NULL, NULL },
 	{ "mcp", cmd_later, "", "(not built yet) an MCP server over the "
 	    "conversations", NULL, NULL },
-	{ "install", cmd_later, "", "(not built yet) a systemd user unit",
-	    NULL, NULL },
-	{ "uninstall", cmd_later, "", "(not built yet) remove that unit",
-	    NULL, NULL },
+	{ "install", cmd_install, "", "write a systemd user unit and enable "
+	    "it (or print it where systemd does not run)", NULL, NULL },
+	{ "uninstall", cmd_uninstall, "", "stop, disable and remove that "
+	    "unit", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

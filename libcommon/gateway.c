@@ -25,8 +25,11 @@
 #include "proc.h"
 #include "sig.h"
 #include "timeutil.h"
+#include "watch.h"
 
 #define BACKOFF_MAX	300.0	/* seconds between tries of a dead platform */
+#define RESCAN_EVERY	5.0	/* seconds between outbox scans without an
+				   inotify event (retries, lost events) */
 
 struct item {			/* a message waiting for, or in, a turn */
 	struct gw_msg m;
@@ -52,6 +55,9 @@ struct pf {
 
 struct gw {
 	const struct config *cfg;
+	struct config own;	/* after a SIGHUP: the config read then */
+	int have_own;
+	const char *const *given;	/* --platform names, or NULL */
 	struct pf *pf;
 	size_t npf;
 	struct item *q;		/* waiting, in arrival order */
@@ -800,14 +806,57 @@ write_status(struct gw *g)
 	buf_release(&err);
 }
 
-static int
-open_platforms(struct gw *g, const char *const *names, struct buf *err)
+/* The platforms to serve: those given, else gateway.platforms split at
+ * commas and spaces.  A NULL-terminated malloc'd array of malloc'd
+ * names. */
+static char **
+platform_list(const struct config *cfg, const char *const *given)
 {
+	const char *list = config_get(cfg, "gateway.platforms", NULL), *e;
+	char **v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+
+	for (; given && *given; given++) {
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = xstrdup(*given);
+		v[n] = NULL;
+	}
+	for (; !n && list && *list; list = e) {
+		while (*list == ',' || *list == ' ')
+			list++;
+		for (e = list; *e && *e != ',' && *e != ' '; e++)
+			;
+		if (e == list)
+			break;
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = xstrndup(list, (size_t)(e - list));
+		v[n] = NULL;
+	}
+	return v;
+}
+
+static void
+names_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Open every platform of the list.  At start any failure is the
+ * gateway's (a typo must not pass as a running gateway); on a reload
+ * (tolerant) a platform that cannot open is logged and left out. */
+static int
+open_platforms(struct gw *g, int tolerant, struct buf *err)
+{
+	char **names = platform_list(g->cfg, g->given);
 	struct platform *p;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	for (i = 0; names[i]; i++) {
+	for (i = 0; names[i] && rc == 0; i++) {
 		if (!(p = platform_new(names[i]))) {
 			struct buf known = BUF_INIT;
 
@@ -815,20 +864,71 @@ open_platforms(struct gw *g, const char *const *names, struct buf *err)
 			rc = hm_fail(err, HM_EINVAL, "unknown platform '%s' "
 			    "(known: %s)", names[i], known.s);
 			buf_release(&known);
-			return rc;
-		}
-		if ((rc = p->open(p, g->cfg, err)) < 0) {
+		} else if ((rc = p->open(p, g->cfg, err)) < 0) {
 			free(p);
-			return rc;
+		} else {
+			g->pf = xrealloc(g->pf, (g->npf + 1) * sizeof(*g->pf));
+			memset(&g->pf[g->npf], 0, sizeof(*g->pf));
+			g->pf[g->npf++].p = p;
 		}
-		g->pf = xrealloc(g->pf, (g->npf + 1) * sizeof(*g->pf));
-		memset(&g->pf[g->npf], 0, sizeof(*g->pf));
-		g->pf[g->npf++].p = p;
+		if (rc < 0 && tolerant) {
+			glog(g, "reload: %s", buf_str(err));
+			buf_reset(err);
+			rc = 0;
+		}
 	}
-	if (!g->npf)
-		return hm_fail(err, HM_EINVAL, "no platform to serve: set "
+	names_free(names);
+	if (rc == 0 && !g->npf)
+		rc = hm_fail(err, HM_EINVAL, "no platform to serve: set "
 		    "gateway.platforms or give --platform");
-	return 0;
+	return rc;
+}
+
+static void
+close_platforms(struct gw *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->npf; i++) {
+		g->pf[i].p->close(g->pf[i].p);
+		free(g->pf[i].p);
+		free(g->pf[i].last_error);
+	}
+	free(g->pf);
+	g->pf = NULL;
+	g->npf = 0;
+}
+
+/* SIGHUP: read the config again and reopen the platforms with it (new
+ * tokens, URLs, allowlists, gateway.platforms).  Turns in flight go on;
+ * their answers find their platform by name.  A config that does not
+ * load leaves everything as it was. */
+static void
+reload(struct gw *g)
+{
+	struct config nc = CONFIG_INIT;
+	struct buf err = BUF_INIT;
+
+	if (config_load(&nc, &err) < 0) {
+		glog(g, "SIGHUP: the config was not reloaded: %s", err.s);
+		config_release(&nc);
+		buf_release(&err);
+		return;
+	}
+	close_platforms(g);
+	if (g->have_own)
+		config_release(&g->own);
+	g->own = nc;
+	g->have_own = 1;
+	g->cfg = &g->own;
+	g->max_turns = 4;
+	config_get_long(g->cfg, "gateway.max_turns", &g->max_turns, NULL);
+	if (open_platforms(g, 1, &err) < 0)
+		glog(g, "SIGHUP: %s; serving nothing until the next SIGHUP",
+		    err.s);
+	glog(g, "SIGHUP: config reloaded, %zu platform%s", g->npf,
+	    g->npf == 1 ? "" : "s");
+	buf_release(&err);
 }
 
 static void
@@ -844,24 +944,41 @@ shut(struct gw *g)
 	}
 	for (i = 0; i < g->nq; i++)
 		item_release(&g->q[i]);
-	for (i = 0; i < g->npf; i++) {
-		g->pf[i].p->close(g->pf[i].p);
-		free(g->pf[i].p);
-		free(g->pf[i].last_error);
-	}
+	close_platforms(g);
 	free(g->t);
 	free(g->q);
-	free(g->pf);
+	if (g->have_own)
+		config_release(&g->own);
 	if (g->log)
 		fclose(g->log);
+}
+
+/* Is there news in the outbox?  An inotify event, or RESCAN_EVERY
+ * seconds (messages put back for a retry, platforms back from a
+ * backoff, events lost); without a watch, always. */
+static int
+outbox_due(struct gw *g, struct watch *w, double *last)
+{
+	struct buf err = BUF_INIT;
+	int rc = w ? watch_wait(w, 0, &err) : 1;
+
+	if (rc < 0)
+		glog(g, "outbox watch: %s", err.s);
+	buf_release(&err);
+	if (rc != 0 || mono() - *last >= RESCAN_EVERY) {
+		*last = mono();
+		return 1;
+	}
+	return 0;
 }
 
 int
 gateway_run(const struct config *cfg, const char *const *names,
     struct buf *err)
 {
-	char *lp = hm_path("gateway/.run.lock");
-	double last_status = 0;
+	char *lp = hm_path("gateway/.run.lock"), *dir = NULL;
+	double last_status = 0, last_scan = 0;
+	struct watch *w = NULL;
 	struct gw g;
 	int lk, rc, logfd;
 
@@ -880,27 +997,44 @@ gateway_run(const struct config *cfg, const char *const *names,
 		return lk;
 	memset(&g, 0, sizeof(g));
 	g.cfg = cfg;
+	g.given = names && *names ? names : NULL;
 	g.max_turns = 4;
 	config_get_long(cfg, "gateway.max_turns", &g.max_turns, NULL);
 	if ((logfd = hm_open_log("gateway.log", NULL)) >= 0 &&
 	    !(g.log = fdopen(logfd, "a")))
 		close(logfd);
-	rc = open_platforms(&g, names, err);
+	rc = open_platforms(&g, 0, err);
 	if (rc == 0)
 		rc = outbox_mkdirs(err);
 	if (rc == 0) {
+		struct buf werr = BUF_INIT;
 		size_t n = 0;
 
 		outbox_recover(&n, err);
 		inbox_recover(&g);
+		dir = outbox_dir(NULL);
+		if (watch_open(&w, (const char *const[]){ dir, NULL },
+		    &werr) < 0)
+			glog(&g, "outbox: no inotify watch (%s); scanning "
+			    "every pass", werr.s);
+		buf_release(&werr);
+		sig_catch_hangup();
 		glog(&g, "started, pid %d", (int)getpid());
 	}
 	while (rc == 0 && !sig_interrupted) {
-		poll_all(&g, g.nt || g.nq ? 200 : 1000);
+		if (sig_hangup) {
+			sig_hangup = 0;
+			reload(&g);
+		}
+		if (g.npf)
+			poll_all(&g, g.nt || g.nq ? 200 : 1000);
+		else
+			usleep(200000);	/* a reload left nothing to poll */
 		schedule(&g);
 		reap(&g);
 		schedule(&g);
-		outbox_pass(&g);
+		if (outbox_due(&g, w, &last_scan))
+			outbox_pass(&g);
 		if (mono() - last_status >= 2) {
 			write_status(&g);
 			last_status = mono();
@@ -910,6 +1044,8 @@ gateway_run(const struct config *cfg, const char *const *names,
 	}
 	if (rc == 0)
 		glog(&g, "stopping");
+	watch_close(w);
+	free(dir);
 	shut(&g);
 	lock_release(lk);
 	return rc;

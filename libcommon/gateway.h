@@ -24,7 +24,8 @@
  * group nothing.  Slash commands (/help /whoami /new /usage /model
  * /goal) are answered here.  A platform that fails is retried with
  * backoff (1 s doubling to 5 min, or its retry_after) while the others
- * go on.  SIGINT or SIGTERM: stop polling, stop the turns (their
+ * go on.  The outbox is watched with inotify and scanned on an event,
+ * and every few seconds for retries.  SIGINT or SIGTERM: stop polling, stop the turns (their
  * messages stay in inbox/ and are answered after a restart), exit 0.
  */
 #ifndef HM_GATEWAY_H
@@ -33,8 +34,10 @@
 struct buf;
 struct config;
 
-/* Serve the platforms named in names (NULL-terminated) until a signal.
- * -HM_ECONFLICT when another gateway runs. */
+/* Serve the platforms named in names (NULL-terminated; NULL or empty:
+ * those of gateway.platforms) until SIGINT or SIGTERM.  SIGHUP re-reads
+ * the config and reopens the platforms with it.  -HM_ECONFLICT when
+ * another gateway runs. */
 int gateway_run(const struct config *cfg, const char *const *names,
     struct buf *err);
 /* Deliver text to TARGET (PLATFORM:CHAT[:THREAD]) now, or, when the

@@ -10,6 +10,7 @@
 
 volatile sig_atomic_t sig_interrupted;
 volatile sig_atomic_t sig_terminated;
+volatile sig_atomic_t sig_hangup;
 
 static char tmp_path[PATH_MAX];
 static volatile sig_atomic_t tmp_set;
@@ -29,6 +30,13 @@ on_interrupt(int sig)
 	if (sig == SIGTERM)
 		sig_terminated = 1;
 	sig_interrupted = 1;
+}
+
+static void
+on_hangup(int sig)
+{
+	(void)sig;
+	sig_hangup = 1;
 }
 
 static void
@@ -55,6 +63,12 @@ sig_catch_interrupt(void)
 {
 	install(SIGINT, on_interrupt);
 	install(SIGTERM, on_interrupt);
+}
+
+void
+sig_catch_hangup(void)
+{
+	install(SIGHUP, on_hangup);
 }
 
 void
