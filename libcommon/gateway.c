@@ -44,6 +44,12 @@ struct turn {
 	struct item it;
 };
 
+struct pend {
+	int fd;
+	char *tmp;		/* inbox/.NAME, written, not yet flushed */
+	char *path;		/* inbox/NAME, once it is */
+};
+
 struct pf {
 	struct platform *p;
 	double next_try;	/* monotonic seconds; 0: now */
@@ -67,6 +73,8 @@ struct gw {
 	long max_turns;
 	FILE *log;
 	unsigned seq;
+	struct pend *pend;	/* inbox files of this poll, not yet flushed */
+	size_t npend;
 };
 
 static double
@@ -276,28 +284,85 @@ msg_from(const cJSON *o, struct gw_msg *m)
 	m->is_group = cJSON_IsTrue(cJSON_GetObjectItem(o, "group"));
 }
 
-/* Keep m in inbox/ (before the platform is acked); the file's path. */
+/* Keep m in inbox/ before the platform is acked: written as inbox/.NAME
+ * now, flushed and renamed to inbox/NAME by inbox_commit with the rest
+ * of its poll's batch (one journal commit for a batch of 100 instead of
+ * one per message).  The path it will have. */
 static char *
 inbox_put(struct gw *g, const struct gw_msg *m, struct buf *err)
 {
-	struct buf rel = BUF_INIT, stamp = BUF_INIT;
+	struct buf rel = BUF_INIT, stamp = BUF_INIT, tmp = BUF_INIT;
 	cJSON *o = msg_json(m);
-	char *path, *t = cJSON_PrintUnformatted(o);
+	char *path, *t = cJSON_PrintUnformatted(o), *dir;
+	size_t len = strlen(t);
+	int fd = -1;
 
 	tu_format_stamp(time(NULL), &stamp);
 	buf_addf(&rel, "gateway/inbox/%s.%d.%u.json", stamp.s, (int)getpid(),
 	    g->seq++);
 	path = hm_path(rel.s);
-	if (hm_mkparents(path, err) < 0 ||
-	    atomic_write(path, t, strlen(t), 0600, err) < 0) {
+	dir = hm_dirname(path);
+	buf_addf(&tmp, "%s/.%s", dir, hm_basename(path));
+	if (hm_mkparents(path, err) == 0 && ((fd = open(tmp.s, O_WRONLY |
+	    O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 || write(fd, t, len) !=
+	    (ssize_t)len))
+		hm_fail(err, HM_EIO, "cannot write '%s': %s", tmp.s,
+		    strerror(errno));
+	if (err->len) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp.s);
+		}
 		free(path);
 		path = NULL;
+	} else {
+		g->pend = xrealloc(g->pend, (g->npend + 1) *
+		    sizeof(*g->pend));
+		g->pend[g->npend].fd = fd;
+		g->pend[g->npend].tmp = buf_detach(&tmp);
+		g->pend[g->npend++].path = xstrdup(path);
 	}
 	cJSON_free(t);
 	cJSON_Delete(o);
+	free(dir);
 	buf_release(&rel);
 	buf_release(&stamp);
+	buf_release(&tmp);
 	return path;
+}
+
+/* Make the batch durable: fdatasync each file (after the first the
+ * journal has little left to do), rename each into place, fsync the
+ * directory once.  -HM_EIO when any step failed: the caller does not
+ * ack, so the platform sends the batch again. */
+static int
+inbox_commit(struct gw *g, struct buf *err)
+{
+	char *dir = hm_path("gateway/inbox");
+	size_t i;
+	int rc = 0, dfd;
+
+	for (i = 0; i < g->npend; i++) {
+		if ((fdatasync(g->pend[i].fd) < 0 ||
+		    rename(g->pend[i].tmp, g->pend[i].path) < 0) && rc == 0)
+			rc = hm_fail(err, HM_EIO, "cannot keep '%s': %s",
+			    g->pend[i].path, strerror(errno));
+		close(g->pend[i].fd);
+		free(g->pend[i].tmp);
+		free(g->pend[i].path);
+	}
+	if (g->npend && (dfd = open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0) {
+		if (fsync(dfd) < 0 && rc == 0)
+			rc = hm_fail(err, HM_EIO, "cannot flush '%s': %s", dir,
+			    strerror(errno));
+		close(dfd);
+	}
+	free(g->pend);
+	g->pend = NULL;
+	g->npend = 0;
+	free(dir);
+	return rc;
 }
 
 static void
@@ -327,7 +392,12 @@ inbox_recover(struct gw *g)
 
 	n = scandir(dir, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.') {
+		if (names[i]->d_name[0] == '.' && strcmp(names[i]->d_name,
+		    ".") && strcmp(names[i]->d_name, "..")) {
+			buf_reset(&p);	/* never flushed: never acked */
+			buf_addf(&p, "%s/%s", dir, names[i]->d_name);
+			unlink(p.s);
+		} else if (names[i]->d_name[0] != '.') {
 			buf_reset(&p);
 			buf_addf(&p, "%s/%s", dir, names[i]->d_name);
 			buf_reset(&text);
@@ -375,8 +445,11 @@ failed(struct gw *g, struct pf *f, struct buf *err)
 	f->next_try = mono() + f->backoff;
 	free(f->last_error);
 	f->last_error = xstrdup(buf_str(err));
-	glog(g, "%s: %s; next try in %.0f s", f->p->name, buf_str(err),
-	    f->backoff);
+	if (!strncmp(buf_str(err), f->p->name, strlen(f->p->name)))
+		glog(g, "%s; next try in %.0f s", buf_str(err), f->backoff);
+	else	/* platform errors name their platform, others may not */
+		glog(g, "%s: %s; next try in %.0f s", f->p->name,
+		    buf_str(err), f->backoff);
 }
 
 static void
@@ -583,7 +656,7 @@ finish_turn(struct gw *g, struct turn *t, int st)
 	struct buf out = BUF_INIT;
 	const char *text, *e, *sid;
 	cJSON *j = NULL;
-	char *nl;
+	char *nl, *cur;
 
 	lseek(t->out, 0, SEEK_SET);
 	buf_read_fd(&out, t->out);
@@ -595,8 +668,10 @@ finish_turn(struct gw *g, struct turn *t, int st)
 	text = cJSON_GetStringValue(cJSON_GetObjectItem(j, "text"));
 	e = cJSON_GetStringValue(cJSON_GetObjectItem(j, "error"));
 	sid = cJSON_GetStringValue(cJSON_GetObjectItem(j, "session"));
-	if (sid)
+	cur = sid ? session_of(t->it.key, 0, NULL) : NULL;
+	if (sid && (!cur || strcmp(cur, sid)))	/* a new session: keep it */
 		free(session_of(t->it.key, 1, sid));
+	free(cur);
 	if (e || !text || !*text)
 		glog(g, "%s: turn ended %d: %s", t->it.key, WIFEXITED(st) ?
 		    WEXITSTATUS(st) : 128 + WTERMSIG(st), e ? e : "no answer");
@@ -696,6 +771,11 @@ poll_all(struct gw *g, long timeout_ms)
 		for (k = 0; k < n; k++)
 			incoming(g, f, &v[k]);
 		gw_msgs_free(v, n);
+		if (inbox_commit(g, &err) < 0) {
+			glog(g, "%s: %s; not acked, so sent again", f->p->name,
+			    err.s);
+			continue;
+		}
 		/* also after a batch of nothing we keep (stickers): a
 		 * restart must not fetch those again */
 		if (f->p->ack(f->p, &err) < 0)

@@ -296,6 +296,7 @@ tg_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 	*n = 0;
 	cJSON_AddNumberToObject(body, "offset", (double)t->seen);
 	cJSON_AddNumberToObject(body, "timeout", (double)secs);
+	cJSON_AddNumberToObject(body, "limit", 100);
 	cJSON_AddItemToObject(body, "allowed_updates",
 	    cJSON_CreateStringArray(allowed, 1));
 	rc = call(p, "getUpdates", body, secs + TG_POLL_SLACK, &res, err);

@@ -206,6 +206,9 @@ def full_response(api, step, calls, model, seq):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without this, Nagle and the
+    # client's delayed ACK add 40 ms to every keep-alive request
+    disable_nagle_algorithm = True
     server_version = "fake-llm/1"
 
     def log_message(self, *args):

@@ -497,6 +497,9 @@ class SSE:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without this, Nagle and the
+    # client's delayed ACK add 40 ms to every keep-alive request
+    disable_nagle_algorithm = True
     server_version = "fake-mcp/1"
 
     def log_message(self, *args):

@@ -23,7 +23,8 @@ across the fakes of one test file when they share an --id-file: it holds
 the next id, read at start and rewritten (atomically) after each update,
 so a gateway's persisted offset never hides a new fake's updates.
 
-POST /bot<token>/getUpdates answers after the confirmed updates (below
+POST /bot<token>/getUpdates answers (at most "limit" updates, 100 unless
+asked for fewer, as Telegram does) after the confirmed updates (below
 its offset) are dropped, holding the request up to its timeout (at most
 30 s) while there are none; each status in fail answers one call of that
 method first, with {"ok": false, "error_code": status, ...} (429 with
@@ -121,6 +122,7 @@ def get_updates(body):
     try:
         off = int(body.get("offset") or 0)
         wait = min(float(body.get("timeout") or 0), 30.0)
+        limit = max(1, min(int(body.get("limit") or 100), 100))
     except (TypeError, ValueError):
         return 400, {"ok": False, "error_code": 400,
                      "description": "Bad Request: wrong parameters"}
@@ -132,7 +134,7 @@ def get_updates(body):
             if updates or time.time() >= end:
                 break
             cond.wait(max(0.0, end - time.time()))
-        res = list(updates)
+        res = updates[:limit]
     return 200, {"ok": True, "result": res}
 
 
@@ -159,6 +161,9 @@ def send_message(body):
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without this, Nagle and the
+    # client's delayed ACK add 40 ms to every keep-alive request
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
