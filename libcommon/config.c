@@ -134,6 +134,9 @@ static const struct config_key keys[] = {
 	    "SMTP server, smtp://host:port", 0, 0, NULL },
 	{ "gateway.webhook.url", CONFIG_STR, NULL,
 	    "URL the webhook platform posts replies to", 0, 0, NULL },
+	{ "gateway.signal.interval", CONFIG_INT, "2",
+	    "seconds between Signal receives after an empty one", 1, 3600,
+	    NULL },
 };
 
 const struct config_key *
