@@ -42,6 +42,7 @@ struct ws {
 	size_t off, len, cap;
 	struct buf frag;	/* a fragmented message so far */
 	int frag_op;		/* its opcode; 0: none under way */
+	int late;		/* read past the deadline in this call */
 };
 
 static long long
@@ -148,11 +149,12 @@ upgrade(struct ws *w, const struct ws_url *u, const char *const *headers,
 		if (w->len >= WS_HEAD_MAX)
 			rc = hm_fail(err, HM_EIO, "the upgrade answer's head "
 			    "is over %d bytes", WS_HEAD_MAX);
-		else if ((rc = fill(w, deadline, err)) == 0)
+		else if ((rc = fill(w, deadline, err)) == 0 &&
+		    now_ms() >= deadline)
 			rc = hm_fail(err, HM_EIO, "no answer to the upgrade "
 			    "in time");
-		else if (rc > 0)
-			rc = 0;
+		else if (rc >= 0)
+			rc = 0;	/* bytes, or a signal before the deadline */
 	}
 	buf_release(&key);
 	return rc;
@@ -234,7 +236,10 @@ ws_send_text(struct ws *w, const char *p, size_t n, struct buf *err)
 	return send_frame(w, 1, p, n, w->timeout_ms, err);
 }
 
-/* The next frame, read until deadline: 1 with f set, 0 on timeout. */
+/* The next frame, read until deadline: 1 with f set, 0 on timeout.
+ * Once the deadline has passed, one more read is made (timeout 0: the
+ * one read), no more: a server that never stops sending pings cannot
+ * keep ws_recv from returning. */
 static int
 next_frame(struct ws *w, long long deadline, struct ws_frame *f,
     struct buf *err)
@@ -256,6 +261,11 @@ next_frame(struct ws *w, long long deadline, struct ws_frame *f,
 				    "from the server");
 			}
 			return 1;
+		}
+		if (now_ms() >= deadline) {
+			if (w->late)
+				return 0;
+			w->late = 1;
 		}
 		if ((rc = fill(w, deadline, err)) <= 0)
 			return rc;
@@ -299,6 +309,7 @@ ws_recv(struct ws *w, long timeout_ms, struct buf *msg, struct buf *err)
 	int rc;
 
 	buf_reset(msg);
+	w->late = 0;
 	if (w->state != WS_OPEN)
 		return hm_fail(err, HM_EIO, "the WebSocket is closed");
 	for (;;) {
@@ -362,6 +373,7 @@ ws_close(struct ws *w, int code)
 		code = 1002;
 	else if (code < 1000 || code > 4999)
 		code = 1000;
+	w->late = 0;
 	p[0] = (unsigned char)(code >> 8);
 	p[1] = (unsigned char)code;
 	if (w->state != WS_DEAD && send_frame(w, 8, p, 2, WS_CLOSE_MS,

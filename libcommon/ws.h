@@ -44,7 +44,8 @@ int ws_send_text(struct ws *w, const char *p, size_t n, struct buf *err);
 /* Wait up to timeout_ms (0: only what is buffered or ready now) for one
  * whole data message, its payload (text or binary) left in msg (reset
  * first, NUL-terminated).  Pings met on the way are answered.  Returns
- * 1 with a message, 0 when the time ran out, or an error as above. */
+ * 1 with a message, 0 when the time ran out (or a caught signal cut the
+ * wait short), or an error as above. */
 int ws_recv(struct ws *w, long timeout_ms, struct buf *msg,
     struct buf *err);
 /* The socket, for poll(2) by a caller that waits on several things.

@@ -18,6 +18,11 @@ a good upgrade (the rest of the path and the query are only logged):
                "world" (continuation, fin 1), then echo
   /two         "one" and "two" in one write, sent with the 101 answer
   /slow        "slow frame" one byte a write, 20 ms apart, then echo
+  /pause       "ab" (text, fin 0) and 3 bytes of "cd" (continuation,
+               fin 1), the rest of it 0.5 s later, then echo
+  /flood       pings, 100 a write, as fast as they go, until the client
+               hangs up; what it sends is read and dropped unparsed
+  /deaf        reads and logs frames, never answers, not even a close
   /close       close 4000 "bye", then wait for the client's close
   /closefrag   "par" (text, fin 0), then close 1001 "going away"
   /drop        the TCP connection closed without a close frame
@@ -33,8 +38,8 @@ and without a good upgrade:
   /reject      403 Forbidden
   /badaccept   101 with a wrong Sec-WebSocket-Accept
   /mute        reads the request, never answers
-In every mode a client's ping gets a pong, and a client's close gets a
-close with the same code before the connection ends.
+In every mode but /deaf a client's ping gets a pong, and a client's
+close gets a close with the same code before the connection ends.
 
 --log gets one JSON line per event, flushed at once:
   {"conn": 1, "event": "request", "target": "/echo?x=1",
@@ -90,6 +95,8 @@ class Conn:
         self.s = sock
         self.n = n
         self.buf = b""
+        self.wlock = threading.Lock()
+        self.stop = threading.Event()
 
     def read(self, k):
         while len(self.buf) < k:
@@ -130,7 +137,8 @@ class Conn:
         return op, fin, p
 
     def send(self, data):
-        self.s.sendall(data)
+        with self.wlock:
+            self.s.sendall(data)
 
     def serve(self, until_close=False):
         """Echo messages, answer pings and the close."""
@@ -220,6 +228,27 @@ class Handler(socketserver.BaseRequestHandler):
             chunk = b"f" * (1 << 20)
             for i in range(17):
                 c.send(frame(1 if i == 0 else 0, chunk, fin=i == 16))
+        elif mode == "pause":
+            rest = frame(0, b"cd")
+            c.send(frame(1, b"ab", fin=False) + rest[:3])
+            time.sleep(0.5)
+            c.send(rest[3:])
+        elif mode == "flood":
+            def drain():
+                try:
+                    while self.request.recv(65536):
+                        pass
+                except OSError:
+                    pass
+                c.stop.set()
+            threading.Thread(target=drain, daemon=True).start()
+            burst = frame(9, b"flood") * 100
+            while not c.stop.is_set():
+                c.send(burst)
+            return
+        elif mode == "deaf":
+            while True:
+                c.next_frame()
         elif mode == "slow":
             for b in frame(1, b"slow frame"):
                 c.send(bytes([b]))

@@ -5,7 +5,10 @@
  * mode.  Checked: the upgrade request (target with its query, Host with
  * the port, the caller's headers, the key, version 13); echo of short
  * and 200 kB messages, every client frame masked; a timeout returns 0
- * no earlier than asked, and 0 ms returns at once; pings answered with
+ * no earlier than asked, 0 ms returns at once, a caught signal cuts the
+ * wait short; a message cut by a timeout inside a frame and between
+ * fragments; pings without end, which must not keep ws_recv (or
+ * ws_close) from returning; a server deaf to close; pings answered with
  * the same payload (alone and between fragments); 70,000-byte and
  * edge-sized messages; two frames in the 101 answer's read; a frame
  * trickling in a byte at a time; the server's close (4000 bye, and one
@@ -18,6 +21,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <fcntl.h>
@@ -221,6 +225,37 @@ open_ok(const char *path, struct buf *err)
 }
 
 static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A caught signal ends ws_recv's wait: 0, and the connection is fine. */
+static void
+test_signal(struct ws *w)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+	struct buf err = BUF_INIT, msg = BUF_INIT;
+	struct sigaction sa;
+	long long t0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	t0 = now_ms();
+	is_int(ws_recv(w, 10000, &msg, &err), 0, "a signal: ws_recv "
+	    "returns 0");
+	ok(now_ms() - t0 < 9000, "before its timeout");
+	signal(SIGALRM, SIG_DFL);
+	ok(ws_send_text(w, "still", 5, &err) == 0 && ws_recv(w, 5000, &msg,
+	    &err) == 1 && !strcmp(msg.s, "still"), "and the connection "
+	    "still works");
+	buf_release(&msg);
+	buf_release(&err);
+}
+
+static void
 test_echo(void)
 {
 	const char *target = "/echo/sub?x=1&y=2";
@@ -256,6 +291,7 @@ test_echo(void)
 	t0 = now_ms();
 	is_int(ws_recv(w, 0, &msg, &err), 0, "timeout 0: 0");
 	is_int(msg.len, 0, "msg is reset");
+	test_signal(w);
 	ws_close(w, 1000);
 	ev = events_op(target, 8);
 	e = cJSON_GetArrayItem(ev, 0);
@@ -374,6 +410,65 @@ test_leftover(void)
 	is_int(ws_recv(w, 0, &msg, &err), 0, "then nothing");
 	ws_close(w, 1000);
 	buf_release(&msg);
+	buf_release(&err);
+}
+
+/* A message cut by timeouts, between its fragments and inside a
+ * frame, is whole once the rest comes. */
+static void
+test_pause(void)
+{
+	struct buf err = BUF_INIT, msg = BUF_INIT;
+	struct ws *w = open_ok("/pause", &err);
+
+	if (!w)
+		return;
+	is_int(ws_recv(w, 100, &msg, &err), 0, "half a message, half a "
+	    "frame: 0 at the timeout");
+	ok(ws_recv(w, 5000, &msg, &err) == 1 && !strcmp(msg.s, "abcd"),
+	    "then the whole message (%s)", buf_str(&msg));
+	ws_close(w, 1000);
+	buf_release(&msg);
+	buf_release(&err);
+}
+
+/* Pings without end do not keep ws_recv from returning. */
+static void
+test_flood(void)
+{
+	struct buf err = BUF_INIT, msg = BUF_INIT;
+	struct ws *w = open_ok("/flood", &err);
+
+	if (!w)
+		return;
+	is_int(ws_recv(w, 200, &msg, &err), 0, "pings without a pause: "
+	    "ws_recv still returns 0 at its timeout");
+	is_int(ws_recv(w, 0, &msg, &err), 0, "and timeout 0 returns too");
+	ws_close(w, 1000);
+	ok(1, "so does ws_close");
+	buf_release(&msg);
+	buf_release(&err);
+}
+
+/* A server that never answers the close: ws_close gives up. */
+static void
+test_deaf(void)
+{
+	struct buf err = BUF_INIT;
+	struct ws *w = open_ok("/deaf", &err);
+	long long t0 = now_ms();
+	cJSON *ev;
+
+	if (!w)
+		return;
+	ws_close(w, 1001);
+	ok(now_ms() - t0 >= 900, "ws_close waits about 1 s for the "
+	    "server's close");
+	ok(now_ms() - t0 < 20000, "and not for ever");
+	ev = events_op("/deaf", 8);
+	is_int(num(frame_of(ev, 8), "code"), 1001, "the server got close "
+	    "1001");
+	cJSON_Delete(ev);
 	buf_release(&err);
 }
 
@@ -542,6 +637,9 @@ main(int argc, char **argv)
 		test_echo();
 		test_messages();
 		test_leftover();
+		test_pause();
+		test_flood();
+		test_deaf();
 		test_server_errors();
 		test_open_errors();
 		test_query_only();
