@@ -139,9 +139,9 @@ test_expect_success 'an unknown user in a direct chat gets a pairing code; appro
 	gw_stop
 '
 
-test_expect_success 'a disconnect message: a new connection, and the next event is served' '
+test_expect_success 'a disconnect message, then a dropped connection: reconnected each time, events served' '
 	cat >s.json <<-\EOT &&
-	["After the refresh."]
+	["After the refresh.", "After the drop."]
 	EOT
 	fake_llm_start openai s.json &&
 	slack_start &&
@@ -152,20 +152,9 @@ test_expect_success 'a disconnect message: a new connection, and the next event 
 	test "$(slack_calls apps.connections.open)" = 2 &&
 	slack_push "still there?" D1 U1 >/dev/null &&
 	wait_for sent_has "After the refresh." &&
-	acks_ok &&
-	gw_stop
-'
-
-test_expect_success 'a dropped connection: reconnected, the next event is served' '
-	cat >s.json <<-\EOT &&
-	["After the drop."]
-	EOT
-	fake_llm_start openai s.json &&
-	slack_start &&
-	gw_start &&
-	wait_for connections 1 &&
 	slack_ctl /_drop >/dev/null &&
-	wait_for connections 2 &&
+	wait_for connections 3 &&
+	test "$(slack_calls apps.connections.open)" = 3 &&
 	slack_push "you dropped me" D1 U1 >/dev/null &&
 	wait_for sent_has "After the drop." &&
 	acks_ok &&
@@ -222,7 +211,27 @@ test_expect_success 'send: into a thread; a refusal names Slack'"'"'s error' '
 	echo "a <b> & c" | hermes-gateway send slack:D1 &&
 	slack_sent | grep -q "a &lt;b&gt; &amp; c" &&
 	test_expect_code 1 hermes-gateway send slack:nowhere "hi" 2>err &&
-	grep -q "channel_not_found" err
+	grep -q "channel_not_found" err &&
+	HERMES_GATEWAY_SLACK_API=http://127.0.0.1:9 hermes-gateway send slack:C7 "later" 2>err &&
+	grep -q "queued in the outbox" err &&
+	grep -l "later" "$HERMES_HOME/gateway/outbox/"*.json >/dev/null
+'
+
+test_expect_success 'a Socket Mode URL refused: a new one after the backoff, no ticket in the log' '
+	cat >s.json <<-\EOT &&
+	["Through the second door."]
+	EOT
+	fake_llm_start openai s.json &&
+	slack_start &&
+	slack_ctl /_fail "{\"method\": \"apps.connections.open\", \"with\": [{\"ticket\": \"stale\"}]}" >/dev/null &&
+	gw_start &&
+	slack_push "knock knock" D1 U1 >/dev/null &&
+	wait_for sent_has "Through the second door." &&
+	test "$(slack_calls apps.connections.open)" = 2 &&
+	grep -q "slack: cannot open the Socket Mode connection: .*401" "$HERMES_HOME/logs/gateway.log" &&
+	! grep -q "stale-secret\|ticket=" "$HERMES_HOME/logs/gateway.log" &&
+	acks_ok &&
+	gw_stop
 '
 
 test_expect_success 'bad tokens: a clear error, and no token in it' '

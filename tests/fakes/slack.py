@@ -29,7 +29,8 @@ where the bot's belongs "not_allowed_token_type".
             "apps.connections.open": [...]}}
 Each entry of fail answers one call of that method first: a number is an
 HTTP status (429 with Retry-After, 1 unless given), a string an HTTP 200
-{"ok": false, "error": STRING}.
+{"ok": false, "error": STRING}; {"ticket": "T"} (apps.connections.open)
+a URL with ticket T-secret, which the socket server refuses (401).
 
 Socket Mode: {"type": "hello", ...} on connect, then the envelopes queued
 while no connection was open, then those pushed.  An envelope's
@@ -63,6 +64,7 @@ Control (POST, JSON body):
 """
 import argparse
 import asyncio
+import http
 import json
 import os
 import signal
@@ -151,7 +153,8 @@ async def process_request(path, headers):
     ticket = path.split("ticket=")[-1].split("&")[0] if "ticket=" in path \
         else None
     if ticket not in st["tickets"]:
-        return (401, [("Content-Type", "text/plain")], b"bad ticket\n")
+        return (http.HTTPStatus.UNAUTHORIZED,
+                [("Content-Type", "text/plain")], b"bad ticket\n")
     st["tickets"].discard(ticket)
     return None
 
@@ -213,7 +216,8 @@ def message_event(b, ts):
 def payload(ev):
     return {"token": "verification-token", "team_id": "T1",
             "api_app_id": "AFAKE", "event": ev, "type": "event_callback",
-            "event_id": "Ev%d" % (st["nenv"] + 1), "event_time": int(time.time())}
+            "event_id": "Ev%d" % (st["nenv"] + 1),
+            "event_time": int(time.time())}
 
 
 async def push(b):
@@ -392,7 +396,13 @@ class H(BaseHTTPRequestHandler):
             with lock:
                 q = st["fails"].get(method) or []
                 f = q.pop(0) if q else None
-            if f is not None:
+            if isinstance(f, dict) and "ticket" in f:
+                # a URL whose ticket the socket server will refuse
+                status, ans = 200, {"ok": True, "url":
+                                    "ws://127.0.0.1:%d/link/?ticket=%s"
+                                    "-secret" % (st["ws_port"],
+                                                 f["ticket"])}
+            elif f is not None:
                 status, ans, hdrs = failure(f)
             elif method == "auth.test":
                 status, ans = 200, {"ok": True, "url": "https://fake/",
