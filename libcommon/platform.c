@@ -10,6 +10,7 @@
 static const struct platform *const known[] = {
 	&platform_telegram_proto,
 	&platform_signal_proto,
+	&platform_slack_proto,
 };
 
 void
