@@ -46,13 +46,16 @@ int ws_send_text(struct ws *w, const char *p, size_t n, struct buf *err);
  * 1 with a message, 0 when the time ran out, or an error as above. */
 int ws_recv(struct ws *w, long timeout_ms, struct buf *msg,
     struct buf *err);
-/* The socket, for poll(2) by a caller that waits on several things. */
+/* The socket, for poll(2) by a caller that waits on several things.
+ * Messages already read (several may come in one read, and with TLS
+ * libcurl may hold decrypted bytes) do not wake poll: call ws_recv(w,
+ * 0, ...) until it returns 0 before polling again. */
 int ws_fd(const struct ws *w);
 /* Send a close frame with code (1000 normal), wait a moment for the
  * server's, close the connection, free w.  NULL is fine. */
 void ws_close(struct ws *w, int code);
 
-/* Frame level, for ws.c and its unit tests. */
+/* Frame level (ws_frame.c), for ws.c and its unit tests. */
 struct ws_frame {
 	int fin;
 	int opcode;		/* 0 continuation, 1 text, 2 binary, 8 close,
