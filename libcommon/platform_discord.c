@@ -210,10 +210,10 @@ dc_close(struct platform *p)
  * its status in *status.  Only transport failures are errors here. */
 static int
 rest(struct dc *d, const char *method, const char *path, const char *body,
-    struct http_resp *resp, cJSON **res, struct buf *err)
+    long timeout, struct http_resp *resp, cJSON **res, struct buf *err)
 {
 	const char *hdr[] = { d->auth, "Content-Type: application/json",
-	    "User-Agent: DiscordBot (https://example.invalid/hermes, 1)",
+	    "User-Agent: DiscordBot (hermes-gateway, " HM_VERSION ")",
 	    NULL };
 	struct buf url = BUF_INIT, herr = BUF_INIT;
 	struct http_req req;
@@ -227,7 +227,7 @@ rest(struct dc *d, const char *method, const char *path, const char *body,
 	req.body = body;
 	req.len = body ? strlen(body) : 0;
 	req.headers = hdr;
-	req.timeout = DC_SEND_TIMEOUT;
+	req.timeout = timeout;
 	req.connect_timeout = 10;
 	rc = http_request(&req, resp, &herr);
 	if (rc < 0)
@@ -279,7 +279,8 @@ gateway_url(struct platform *p, struct buf *err)
 	const char *u;
 	int rc;
 
-	if ((rc = rest(d, "GET", "/gateway/bot", NULL, &resp, &j, err)) < 0)
+	if ((rc = rest(d, "GET", "/gateway/bot", NULL, DC_CONNECT_TIMEOUT,
+	    &resp, &j, err)) < 0)
 		goto out;
 	u = cJSON_GetStringValue(cJSON_GetObjectItem(j, "url"));
 	if (resp.status / 100 != 2)
@@ -296,6 +297,19 @@ out:
 	return rc;
 }
 
+/* A channel id goes into a URL path: letters and digits only (real
+ * ones are decimal snowflakes). */
+static int
+id_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 static int
 dc_send(struct platform *p, const char *chat, const char *thread,
     const char *reply_to, const char *text, struct buf *err)
@@ -309,6 +323,11 @@ dc_send(struct platform *p, const char *chat, const char *thread,
 
 	(void)thread;		/* a Discord thread is a channel of its own */
 	p->retry_after = 0;
+	if (!id_ok(chat)) {
+		cJSON_Delete(body);
+		return hm_fail(err, HM_EFAIL, "discord: '%s' is not a channel "
+		    "id", chat);
+	}
 	cJSON_AddStringToObject(body, "content", text);
 	if (reply_to && *reply_to) {
 		ref = cJSON_AddObjectToObject(body, "message_reference");
@@ -320,7 +339,7 @@ dc_send(struct platform *p, const char *chat, const char *thread,
 	s = cJSON_PrintUnformatted(body);
 	buf_addf(&path, "/channels/%s/messages", chat);
 	buf_addf(&what, "send to channel %s", chat);
-	rc = rest(d, "POST", path.s, s, &resp, &j, err);
+	rc = rest(d, "POST", path.s, s, DC_SEND_TIMEOUT, &resp, &j, err);
 	if (rc == 0 && resp.status / 100 != 2)
 		rc = refusal(p, what.s, &resp, j, err);
 	http_resp_release(&resp);
@@ -501,6 +520,7 @@ unmention(const struct dc *d, const char *text)
 {
 	struct buf b = BUF_INIT, m1 = BUF_INIT, m2 = BUF_INIT;
 	const char *s = text, *e;
+	char *r;
 
 	if (d->bot_id) {
 		buf_addf(&m1, "<@%s>", d->bot_id);
@@ -520,9 +540,9 @@ unmention(const struct dc *d, const char *text)
 		;
 	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
 		;
-	s = xstrndup(s, (size_t)(e - s));
+	r = xstrndup(s, (size_t)(e - s));
 	buf_release(&b);
-	return (char *)s;
+	return r;
 }
 
 /* Fill m from a MESSAGE_CREATE's d; -1 when it is not one we answer. */
@@ -599,15 +619,13 @@ dispatch(struct dc *d, const cJSON *j, struct gw_msg **v, size_t *n)
 	if (!strcmp(t, "READY")) {
 		d->seq = -1;		/* a new session counts anew */
 		ready(d, x);
-	}
-	if (cJSON_IsNumber(s)) {
-		if ((long long)s->valuedouble <= d->seq &&
-		    strcmp(t, "READY"))
-			return;		/* had it already */
-		d->seq = (long long)s->valuedouble;
-	}
-	if (!strcmp(t, "RESUMED"))
+	} else if (!strcmp(t, "RESUMED")) {
 		d->ready = 1;
+	} else if (cJSON_IsNumber(s) && (long long)s->valuedouble <= d->seq) {
+		return;			/* had it already */
+	}
+	if (cJSON_IsNumber(s) && (long long)s->valuedouble > d->seq)
+		d->seq = (long long)s->valuedouble;
 	if (strcmp(t, "MESSAGE_CREATE") || take_message(d, x, &m) < 0)
 		return;
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));

@@ -13,8 +13,9 @@ gone.  One port serves everything:
 REST (any path prefix, e.g. /api/v10; "Authorization: Bot TOKEN" or 401):
   GET  .../gateway/bot  -> {"url": "ws://127.0.0.1:PORT", "shards": 1, ...}
   POST .../channels/ID/messages {"content", "message_reference"?,
-       "allowed_mentions"?} -> 200 a message object; 400 for an empty
-       content or one past 2000 characters.
+       "allowed_mentions"?} -> 200 a message object, also dispatched as
+       a MESSAGE_CREATE (the bot's own, as Discord does); 400 for an
+       empty content or one past 2000 characters.
 The Gateway: a GET with "Upgrade: websocket" (the path is logged; the
 resume_gateway_url READY names is ws://127.0.0.1:PORT/resume).  It sends
 HELLO {"heartbeat_interval"}, checks IDENTIFY's token (else close 4004),
@@ -28,23 +29,28 @@ gets op 9 false), and answers op 1 with op 11.
    "heartbeat_interval": 500,     ms, in HELLO
    "bot_id": "900",
    "close_on_identify": 4014,     close the connection with this code
-   "no_ack": false,               never ack heartbeats (a zombie)
+   "no_ack": 0,                   leave this many heartbeats unacked
+                                  (a zombie connection)
    "fail": {"send": [429, {"status": 429, "retry_after": 0.5}, 401, 500],
             "gateway_bot": [401, 500]}}
 Each status in fail answers one request of that kind first (429 with
-{"message", "retry_after" (1 unless given), "global": false} and a
-Retry-After header).
+{"message", "retry_after" (1 unless given; null leaves it out),
+"global": false} and a Retry-After header: "header", else retry_after
+rounded up).
 
 Control (POST, JSON body, no token):
   /_push {"content", "user", "channel"?, "guild"?, "mention"?, "bot"?,
-          "name"?, "global_name"?}  a MESSAGE_CREATE (a DM unless guild;
-          mention puts the bot in mentions[]); sent at once when a
-          session is live, kept for the replay when the connection is
-          down, held for the next READY when there is no session.
+          "name"?, "global_name"?, "type"?}  a MESSAGE_CREATE (a DM
+          unless guild; mention puts the bot in mentions[]); sent at
+          once when a session is live, kept for the replay when the
+          connection is down, held for the next READY when there is no
+          session.
           Answers {"s": S or null, "id": MESSAGE_ID}.
   /_op {"op": 7} | {"op": 9, "d": false} | {"op": 1}   sent now (op 9
           false also ends the session: later pushes wait for READY)
-  /_drop    cut the connection (no close frame)
+  /_drop {"push"?: PUSH}   cut the connection (no close frame); with
+          push, then a MESSAGE_CREATE as /_push, at once (before the
+          client can resume), so only the resume's replay brings it
   /_close {"code": 4014}   a close frame with the code, then cut
   /_set {...}   change script keys (close_on_identify, no_ack, fail)
 
@@ -72,7 +78,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 lock = threading.RLock()
 st = {"token": "fake-discord-token", "hb": 500, "bot_id": "900",
       "close_on_identify": None, "no_ack": False, "fail": {},
@@ -247,7 +253,9 @@ def serve_gateway(conn):
                 sess = st["session"]
                 log({"kind": "heartbeat", "d": d,
                      "last_s": sess["seq"] if sess else None})
-                no_ack = st["no_ack"]
+                no_ack = st["no_ack"] > 0
+                if no_ack:
+                    st["no_ack"] -= 1
             if not no_ack:
                 conn.send({"op": 11})
         elif o == 2:
@@ -276,16 +284,20 @@ def serve_gateway(conn):
 
 
 def failure(code, kind):
+    head = None
     if isinstance(code, dict):
         ra = code.get("retry_after", 1)
+        head = code.get("header")
         code = int(code.get("status", 500))
     else:
         code, ra = int(code), 1
     hdr = {}
     if code == 429:
-        body = {"message": "You are being rate limited.",
-                "retry_after": ra, "global": False}
-        hdr["Retry-After"] = str(int(ra + 0.999))
+        body = {"message": "You are being rate limited.", "global": False}
+        if ra is not None:
+            body["retry_after"] = ra
+        hdr["Retry-After"] = str(head if head is not None else
+                                 int((ra or 1) + 0.999))
     elif code == 401:
         body = {"message": "401: Unauthorized", "code": 0}
     elif code == 403:
@@ -385,10 +397,13 @@ class H(BaseHTTPRequestHandler):
             return 400, {"message": "Invalid Form Body", "code": 50035}
         with lock:
             st["sent_id"] += 1
-            mid = str(st["sent_id"])
-        return 200, {"id": mid, "channel_id": channel, "content": text,
-                     "author": {"id": st["bot_id"], "username": "hermesbot",
-                                "bot": True}, "type": 0}
+            msg = {"id": str(st["sent_id"]), "channel_id": channel,
+                   "content": text, "type": 0, "mentions": [],
+                   "author": {"id": st["bot_id"], "username": "hermesbot",
+                              "bot": True}}
+            if st["session"] is not None:   # the bot hears itself too
+                dispatch(st["conn"], "MESSAGE_CREATE", msg)
+        return 200, msg
 
     def control(self, body):
         what = self.path.split("?")[0]
@@ -417,6 +432,8 @@ class H(BaseHTTPRequestHandler):
                 st["conn"] = None
                 log({"kind": "server_drop"})
                 conn.cut()
+                if "push" in body:      # missed, for the resume
+                    return self.reply(200, self.push(None, body["push"]))
             elif what == "/_close":
                 conn.live = False
                 st["conn"] = None
@@ -438,7 +455,8 @@ class H(BaseHTTPRequestHandler):
             author["bot"] = True
         d = {"id": mid, "channel_id": str(b.get("channel", "D" + user)),
              "author": author, "content": b.get("content", ""),
-             "type": 0, "timestamp": "2026-01-01T00:00:00+00:00",
+             "type": b.get("type", 0),
+             "timestamp": "2026-01-01T00:00:00+00:00",
              "mentions": [], "tts": False, "attachments": [],
              "embeds": []}
         if b.get("guild"):
@@ -470,7 +488,7 @@ def main():
     st["hb"] = int(script.get("heartbeat_interval", 500))
     st["bot_id"] = str(script.get("bot_id", "900"))
     st["close_on_identify"] = script.get("close_on_identify")
-    st["no_ack"] = bool(script.get("no_ack", False))
+    st["no_ack"] = int(script.get("no_ack", 0))
     st["fail"] = {k: list(v) for k, v in script.get("fail", {}).items()}
     st["log"] = open(a.log, "a", encoding="utf-8")
     srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
