@@ -389,11 +389,13 @@ test_closes(void)
 	p = dc_new(&err);
 	rc = p ? poll_for(p, 0, &v, &n, &err) : -1;
 	ok(rc == 0 && count("identify") == 1, "connected");
+	gw_msgs_free(v, n);
 	ctl("close", "{\"code\": 4007}");
 	nap_ms(200);
 	rc = p ? poll_for(p, 0, &v, &n, &err) : -1;
 	ok(rc == 0 && count("identify") == 2 && count("resume") == 0,
 	    "close 4007: a new session, not a resume");
+	gw_msgs_free(v, n);
 	ctl("close", "{\"code\": 4014}");
 	nap_ms(200);
 	rc = p ? p->poll(p, 500, &v, &n, &err) : -1;
