@@ -31,8 +31,7 @@ base64_encode(struct buf *out, const void *p, size_t n)
 		q[3] = '=';
 		buf_add(out, q, 4);
 	}
-	if (!out->s)
-		buf_add(out, "", 0);	/* an empty input: still a string */
+	buf_add(out, "", 0);	/* NUL-terminated, even when n is 0 */
 }
 
 /* The value of base64 digit c, or -1. */
@@ -83,7 +82,6 @@ base64_decode(struct buf *out, const char *s, size_t n)
 		b[2] = (unsigned char)v;
 		buf_add(out, b, (size_t)(3 - pad));
 	}
-	if (!out->s)
-		buf_add(out, "", 0);
+	buf_add(out, "", 0);
 	return 0;
 }

@@ -108,15 +108,20 @@ http_conn_open(const char *url, long timeout, struct http_conn **out,
 	return 0;
 }
 
-/* Wait up to ms for events on c's socket; 0 when the time ran out. */
+/* Wait until deadline for events on c's socket; 0 when the time ran
+ * out.  A signal ends a wait to read (0, as if the time ran out: the
+ * caller may have a flag to look at), not one to write, which must
+ * finish the bytes it began. */
 static int
-wait_fd(struct http_conn *c, short events, int ms, struct buf *err)
+wait_fd(struct http_conn *c, short events, long long deadline,
+    struct buf *err)
 {
 	struct pollfd pfd = { c->fd, events, 0 };
 	int n;
 
-	while ((n = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
-		;
+	while ((n = poll(&pfd, 1, left_ms(deadline))) < 0 && errno == EINTR)
+		if (events == POLLIN)
+			return 0;
 	if (n < 0)
 		return hm_fail(err, HM_EIO, "poll: %s", strerror(errno));
 	return n;
@@ -143,7 +148,7 @@ http_conn_send(struct http_conn *c, const void *p, size_t n,
 		if (cc != CURLE_AGAIN)
 			return hm_fail(err, HM_EIO, "cannot send: %s",
 			    curl_easy_strerror(cc));
-		if ((rc = wait_fd(c, POLLOUT, left_ms(deadline), err)) < 0)
+		if ((rc = wait_fd(c, POLLOUT, deadline, err)) < 0)
 			return rc;
 		if (rc == 0)
 			return hm_fail(err, HM_EIO, "cannot send: timed out "
@@ -175,7 +180,7 @@ http_conn_recv(struct http_conn *c, void *p, size_t cap, long timeout_ms,
 		if (cc != CURLE_AGAIN)
 			return hm_fail(err, HM_EIO, "cannot receive: %s",
 			    curl_easy_strerror(cc));
-		if ((rc = wait_fd(c, POLLIN, left_ms(deadline), err)) < 0)
+		if ((rc = wait_fd(c, POLLIN, deadline, err)) < 0)
 			return rc;
 		if (rc == 0)
 			return 0;

@@ -17,7 +17,8 @@
  * http_conn_send writes all n bytes within timeout_ms, or fails
  * (-HM_EIO).  http_conn_recv waits up to timeout_ms (0: only what is
  * ready now) for some bytes, at most cap, and sets *got: 0 when the
- * time ran out; a connection closed or reset by the peer is -HM_EIO.
+ * time ran out or a signal came (EINTR: the caller may have a flag to
+ * check); a connection closed or reset by the peer is -HM_EIO.
  * Both try curl first and only then poll(2) the socket, since with TLS
  * curl may hold decrypted bytes the socket no longer shows.  Times are
  * CLOCK_MONOTONIC.

@@ -1,14 +1,10 @@
 /*
  * ws.c: the WebSocket client of ws.h over a raw http_conn (libcurl does
- * TCP and TLS; the upgrade and the frames are ours, ws_frame.c).
- *
- * The upgrade (RFC 6455 section 4): GET of the URL's path and query
- * with Host (its port only when not the scheme's default), Upgrade:
- * websocket, Connection: Upgrade, Sec-WebSocket-Key (16 bytes from
- * getrandom(2), base64), Sec-WebSocket-Version: 13 and the caller's
- * headers.  The answer must be 101 with Upgrade: websocket, Connection:
- * upgrade and Sec-WebSocket-Accept = base64(SHA-1(key + GUID)).  Bytes
- * after its blank line are the first frames and stay in the input.
+ * TCP and TLS; the upgrade's text is ws_upgrade.c's, the frames are
+ * ws_frame.c's).  Sec-WebSocket-Key and every masking key come from
+ * getrandom(2) (/dev/urandom without it).  The upgrade answer is read
+ * up to its blank line; bytes after it are the first frames and stay in
+ * the input.  Timeouts are CLOCK_MONOTONIC deadlines.
  *
  * Input: in[off..len) holds received bytes not yet parsed; a parsed
  * frame's payload points into it and is used (copied, or answered with a
@@ -23,17 +19,14 @@
  * ticket (Slack's), and the caller's headers are never copied anywhere.
  */
 #include <sys/random.h>
-#include <ctype.h>
 #include <fcntl.h>
 #include <time.h>
 
 #include "common.h"
 #include "base64.h"
 #include "http_conn.h"
-#include "sha1.h"
 #include "ws.h"
 
-#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_HEAD_MAX	16384	/* bytes of the upgrade answer's head */
 #define WS_CHUNK	16384	/* room made for each read */
 #define WS_CLOSE_MS	1000	/* ws_close's wait for the server's close */
@@ -49,14 +42,7 @@ struct ws {
 	size_t off, len, cap;
 	struct buf frag;	/* a fragmented message so far */
 	int frag_op;		/* its opcode; 0: none under way */
-};
-
-/* The parts of a ws:// or wss:// URL. */
-struct ws_url {
-	struct buf name;	/* ws://host:port */
-	struct buf conn;	/* http://host:port/ for http_conn */
-	struct buf host;	/* Host header's value */
-	struct buf target;	/* path and query */
+	int late;		/* read past the deadline in this call */
 };
 
 static long long
@@ -108,138 +94,6 @@ fail_pre(struct buf *err, int rc, const char *what, const char *name)
 	return rc;
 }
 
-/* A byte that may appear in a URL we send on (no space, no control). */
-static int
-url_ok(int c)
-{
-	return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
-}
-
-static void
-url_release(struct ws_url *u)
-{
-	buf_release(&u->name);
-	buf_release(&u->conn);
-	buf_release(&u->host);
-	buf_release(&u->target);
-}
-
-static int
-url_parse(const char *url, struct ws_url *u, struct buf *err)
-{
-	const char *a, *e, *h, *port = NULL, *t;
-	int tls;
-
-	if (!strncasecmp(url, "ws://", 5))
-		tls = 0;
-	else if (!strncasecmp(url, "wss://", 6))
-		tls = 1;
-	else
-		return hm_fail(err, HM_EINVAL, "the URL is not ws:// or "
-		    "wss://");
-	a = url + 5 + tls;
-	e = a + strcspn(a, "/?#");
-	if (e == a || memchr(a, '@', (size_t)(e - a)))
-		return hm_fail(err, HM_EINVAL, "the WebSocket URL has no host "
-		    "or has user info");
-	for (t = a; t < e; t++)
-		if (!url_ok((unsigned char)*t))
-			return hm_fail(err, HM_EINVAL, "the WebSocket URL's "
-			    "host has a bad character");
-	h = *a == '[' ? memchr(a, ']', (size_t)(e - a)) : a;
-	if (!h)
-		return hm_fail(err, HM_EINVAL, "the WebSocket URL's host "
-		    "lacks a ']'");
-	if ((port = memchr(h, ':', (size_t)(e - h))) &&
-	    (port + 1 == e || strspn(port + 1, "0123456789") !=
-	    (size_t)(e - port - 1) || e - port - 1 > 5 ||
-	    strtol(port + 1, NULL, 10) < 1 ||
-	    strtol(port + 1, NULL, 10) > 65535))
-		return hm_fail(err, HM_EINVAL, "the WebSocket URL has a bad "
-		    "port");
-	buf_addf(&u->name, "%s://%.*s", tls ? "wss" : "ws", (int)(e - a), a);
-	buf_addf(&u->conn, "%s://%.*s/", tls ? "https" : "http",
-	    (int)(e - a), a);
-	if (port && strtol(port + 1, NULL, 10) == (tls ? 443 : 80))
-		buf_add(&u->host, a, (size_t)(port - a));
-	else
-		buf_add(&u->host, a, (size_t)(e - a));
-	t = e + strcspn(e, "#");
-	if (*e != '/')
-		buf_addc(&u->target, '/');
-	buf_add(&u->target, e, (size_t)(t - e));
-	for (h = e; h < t; h++)
-		if (!url_ok((unsigned char)*h))
-			return hm_fail(err, HM_EINVAL, "the WebSocket URL's "
-			    "path has a bad character");
-	return 0;
-}
-
-/* The value of header name in the head (lines ending CRLF), trimmed,
- * appended to v; 0 when present, -1 when not. */
-static int
-head_value(const char *head, const char *name, struct buf *v)
-{
-	size_t k = strlen(name);
-	const char *l, *s, *e;
-
-	for (l = strstr(head, "\r\n"); l && l[2] != '\r'; l = strstr(l + 2,
-	    "\r\n")) {
-		s = l + 2;
-		if (strncasecmp(s, name, k) || s[k] != ':')
-			continue;
-		for (s += k + 1; *s == ' ' || *s == '\t'; s++)
-			;
-		for (e = strstr(s, "\r\n"); e > s && (e[-1] == ' ' ||
-		    e[-1] == '\t'); e--)
-			;
-		buf_add(v, s, (size_t)(e - s));
-		return 0;
-	}
-	return -1;
-}
-
-/* Check the head of the upgrade answer (NUL-terminated, ending in the
- * blank line) against the key we sent. */
-static int
-check_answer(const char *head, const char *key, struct buf *err)
-{
-	struct buf want = BUF_INIT, v = BUF_INIT;
-	unsigned char d[SHA1_LEN];
-	struct sha1 c;
-	int rc = 0, i;
-
-	if (strncmp(head, "HTTP/1.", 7) || strncmp(head + 8, " 101", 4)) {
-		for (i = 0; i < 60 && head[i] != '\r' &&
-		    isprint((unsigned char)head[i]); i++)
-			;
-		return hm_fail(err, HM_EIO, "the upgrade was refused: %.*s",
-		    i, head);
-	}
-	sha1_init(&c);
-	sha1_update(&c, key, strlen(key));
-	sha1_update(&c, WS_GUID, strlen(WS_GUID));
-	sha1_final(&c, d);
-	base64_encode(&want, d, sizeof(d));
-	if (head_value(head, "Upgrade", &v) < 0 ||
-	    strcasecmp(v.s, "websocket"))
-		rc = hm_fail(err, HM_EIO, "the upgrade answer lacks "
-		    "'Upgrade: websocket'");
-	buf_reset(&v);
-	if (!rc && (head_value(head, "Connection", &v) < 0 ||
-	    !strcasestr(v.s, "upgrade")))
-		rc = hm_fail(err, HM_EIO, "the upgrade answer lacks "
-		    "'Connection: upgrade'");
-	buf_reset(&v);
-	if (!rc && (head_value(head, "Sec-WebSocket-Accept", &v) < 0 ||
-	    strcmp(v.s, want.s)))
-		rc = hm_fail(err, HM_EIO, "the upgrade answer has a wrong "
-		    "Sec-WebSocket-Accept");
-	buf_release(&v);
-	buf_release(&want);
-	return rc;
-}
-
 /* Read more bytes into in, waiting until deadline: 1 read, 0 none. */
 static int
 fill(struct ws *w, long long deadline, struct buf *err)
@@ -273,7 +127,6 @@ upgrade(struct ws *w, const struct ws_url *u, const char *const *headers,
 {
 	struct buf req = BUF_INIT, key = BUF_INIT;
 	unsigned char raw[16];
-	const char *const *h;
 	unsigned char *end;
 	size_t from = 0;
 	int rc;
@@ -281,13 +134,7 @@ upgrade(struct ws *w, const struct ws_url *u, const char *const *headers,
 	if ((rc = rand_bytes(raw, sizeof(raw), err)) < 0)
 		return rc;
 	base64_encode(&key, raw, sizeof(raw));
-	buf_addf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-	    "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-	    "Sec-WebSocket-Version: 13\r\nUser-Agent: hermes/" HM_VERSION
-	    "\r\n", u->target.s, u->host.s, key.s);
-	for (h = headers; h && *h; h++)
-		buf_addf(&req, "%s\r\n", *h);
-	buf_adds(&req, "\r\n");
+	ws_upgrade_request(&req, u, key.s, headers);
 	rc = http_conn_send(w->conn, req.s, req.len, left_ms(deadline), err);
 	buf_release(&req);
 	while (rc == 0) {
@@ -295,18 +142,19 @@ upgrade(struct ws *w, const struct ws_url *u, const char *const *headers,
 		    "\r\n\r\n", 4))) {
 			w->off = (size_t)(end - w->in) + 4;
 			end[2] = '\0';	/* the head, with its last CRLF */
-			rc = check_answer((char *)w->in, key.s, err);
+			rc = ws_upgrade_check((char *)w->in, key.s, err);
 			break;
 		}
 		from = w->len > 3 ? w->len - 3 : 0;
 		if (w->len >= WS_HEAD_MAX)
 			rc = hm_fail(err, HM_EIO, "the upgrade answer's head "
 			    "is over %d bytes", WS_HEAD_MAX);
-		else if ((rc = fill(w, deadline, err)) == 0)
+		else if ((rc = fill(w, deadline, err)) == 0 &&
+		    now_ms() >= deadline)
 			rc = hm_fail(err, HM_EIO, "no answer to the upgrade "
 			    "in time");
-		else if (rc > 0)
-			rc = 0;
+		else if (rc >= 0)
+			rc = 0;	/* bytes, or a signal before the deadline */
 	}
 	buf_release(&key);
 	return rc;
@@ -326,7 +174,7 @@ int
 ws_open(const char *url, const char *const *headers, long timeout,
     struct ws **out, struct buf *err)
 {
-	struct ws_url u = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT };
+	struct ws_url u = WS_URL_INIT;
 	const char *const *h;
 	long long deadline;
 	struct ws *w;
@@ -341,8 +189,8 @@ ws_open(const char *url, const char *const *headers, long timeout,
 			return hm_fail(err, HM_EINVAL, "WebSocket header %d "
 			    "is not one 'Name: value' line",
 			    (int)(h - headers) + 1);
-	if ((rc = url_parse(url, &u, err)) < 0) {
-		url_release(&u);
+	if ((rc = ws_upgrade_url(url, &u, err)) < 0) {
+		ws_upgrade_url_release(&u);
 		return rc;
 	}
 	w = xcalloc(1, sizeof(*w));
@@ -352,7 +200,7 @@ ws_open(const char *url, const char *const *headers, long timeout,
 		rc = fail_pre(err, rc, "cannot connect to ", w->name);
 	else if ((rc = upgrade(w, &u, headers, deadline, err)) < 0)
 		rc = fail_pre(err, rc, "", w->name);
-	url_release(&u);
+	ws_upgrade_url_release(&u);
 	if (rc < 0) {
 		ws_free(w);
 		return rc;
@@ -388,7 +236,10 @@ ws_send_text(struct ws *w, const char *p, size_t n, struct buf *err)
 	return send_frame(w, 1, p, n, w->timeout_ms, err);
 }
 
-/* The next frame, read until deadline: 1 with f set, 0 on timeout. */
+/* The next frame, read until deadline: 1 with f set, 0 on timeout.
+ * Once the deadline has passed, one more read is made (timeout 0: the
+ * one read), no more: a server that never stops sending pings cannot
+ * keep ws_recv from returning. */
 static int
 next_frame(struct ws *w, long long deadline, struct ws_frame *f,
     struct buf *err)
@@ -410,6 +261,11 @@ next_frame(struct ws *w, long long deadline, struct ws_frame *f,
 				    "from the server");
 			}
 			return 1;
+		}
+		if (now_ms() >= deadline) {
+			if (w->late)
+				return 0;
+			w->late = 1;
 		}
 		if ((rc = fill(w, deadline, err)) <= 0)
 			return rc;
@@ -453,6 +309,7 @@ ws_recv(struct ws *w, long timeout_ms, struct buf *msg, struct buf *err)
 	int rc;
 
 	buf_reset(msg);
+	w->late = 0;
 	if (w->state != WS_OPEN)
 		return hm_fail(err, HM_EIO, "the WebSocket is closed");
 	for (;;) {
@@ -516,6 +373,7 @@ ws_close(struct ws *w, int code)
 		code = 1002;
 	else if (code < 1000 || code > 4999)
 		code = 1000;
+	w->late = 0;
 	p[0] = (unsigned char)(code >> 8);
 	p[1] = (unsigned char)code;
 	if (w->state != WS_DEAD && send_frame(w, 8, p, 2, WS_CLOSE_MS,

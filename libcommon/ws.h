@@ -28,7 +28,8 @@
 
 #include <stddef.h>
 
-struct buf;
+#include "buf.h"
+
 struct ws;
 
 #define WS_MAX_MESSAGE	(16u << 20)
@@ -43,7 +44,8 @@ int ws_send_text(struct ws *w, const char *p, size_t n, struct buf *err);
 /* Wait up to timeout_ms (0: only what is buffered or ready now) for one
  * whole data message, its payload (text or binary) left in msg (reset
  * first, NUL-terminated).  Pings met on the way are answered.  Returns
- * 1 with a message, 0 when the time ran out, or an error as above. */
+ * 1 with a message, 0 when the time ran out (or a caught signal cut the
+ * wait short), or an error as above. */
 int ws_recv(struct ws *w, long timeout_ms, struct buf *msg,
     struct buf *err);
 /* The socket, for poll(2) by a caller that waits on several things.
@@ -76,5 +78,26 @@ void ws_frame_encode(struct buf *out, int fin, int opcode,
  * -HM_EFAIL for a malformed frame (err says why). */
 long ws_frame_parse(unsigned char *p, size_t n, struct ws_frame *f,
     struct buf *err);
+
+/* Upgrade level (ws_upgrade.c), for ws.c and its unit tests.
+ * ws_upgrade_url splits a ws:// or wss:// URL (-HM_EINVAL for anything
+ * else, a bad port, user info, a space or control byte; err never
+ * quotes the URL).  ws_upgrade_request appends the GET with key (its
+ * base64) and headers.  ws_upgrade_check checks the answer's head (NUL-
+ * terminated, through the CRLF of its last header): 0, or -HM_EIO. */
+struct ws_url {
+	struct buf name;	/* ws://host:port, for error lines */
+	struct buf conn;	/* http://host:port/ or https://... */
+	struct buf host;	/* the Host header: no default port */
+	struct buf target;	/* path and query; "/" at least */
+};
+
+#define WS_URL_INIT { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT }
+
+int ws_upgrade_url(const char *url, struct ws_url *u, struct buf *err);
+void ws_upgrade_url_release(struct ws_url *u);
+void ws_upgrade_request(struct buf *out, const struct ws_url *u,
+    const char *key, const char *const *headers);
+int ws_upgrade_check(const char *head, const char *key, struct buf *err);
 
 #endif
