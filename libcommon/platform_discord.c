@@ -45,6 +45,7 @@
 #include "http.h"
 #include "platform.h"
 #include "platform_int.h"
+#include "sig.h"
 #include "ws.h"
 
 #define DC_DEFAULT_API	"https://discord.com/api/v10"
@@ -744,8 +745,8 @@ serve(struct dc *d, double end, struct buf *msg, struct gw_msg **v,
 			return hm_fail(err, HM_EIO, "discord: no HELLO from "
 			    "the Gateway");
 		}
-		if (*n || now >= end)
-			return 0;
+		if (*n || now >= end || sig_interrupted)
+			return 0;	/* a signal: the gateway stops */
 	}
 }
 
@@ -765,7 +766,8 @@ dc_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 		return hm_fail(err, HM_EFAIL, "discord: %s", d->fatal);
 	for (;;) {
 		if (!d->w) {
-			if (*n || connects >= 3 || mono() >= end)
+			if (*n || connects >= 3 || mono() >= end ||
+			    sig_interrupted)
 				break;	/* the rest in the next poll */
 			if (mono() < d->connect_at) {
 				nap((d->connect_at < end ? d->connect_at :
