@@ -24,8 +24,9 @@
  * -HM_EFAIL and one line saying what to mend, and the platform stays
  * down (the gateway backs off) until the gateway is restarted.
  *
- * poll never waits past its timeout, except for a connect (ws_open's
- * 10 s bound).  A connection lost before READY or RESUMED is -HM_EIO
+ * poll never waits past its timeout, except to connect (GET
+ * /gateway/bot and ws_open, 10 s each at most) and to hang up (ws_close
+ * waits up to 1 s for the server's close frame).  A connection lost before READY or RESUMED is -HM_EIO
  * (the gateway backs off); one lost after is resumed in the same poll.
  * Nothing is persisted: Discord has no ack, so ack does nothing, and a
  * restarted gateway starts a new session (what came while it was down
@@ -208,7 +209,8 @@ dc_close(struct platform *p)
 /* ---- REST ---- */
 
 /* One request to {api}{path}; the answer's JSON in *res (maybe NULL),
- * its status in *status.  Only transport failures are errors here. */
+ * its status in resp->status.  Only transport failures are errors
+ * here; the caller releases resp either way. */
 static int
 rest(struct dc *d, const char *method, const char *path, const char *body,
     long timeout, struct http_resp *resp, cJSON **res, struct buf *err)
