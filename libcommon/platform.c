@@ -11,6 +11,7 @@ static const struct platform *const known[] = {
 	&platform_telegram_proto,
 	&platform_signal_proto,
 	&platform_slack_proto,
+	&platform_discord_proto,
 };
 
 void

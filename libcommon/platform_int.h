@@ -10,5 +10,6 @@
 extern const struct platform platform_telegram_proto;
 extern const struct platform platform_signal_proto;
 extern const struct platform platform_slack_proto;
+extern const struct platform platform_discord_proto;
 
 #endif
