@@ -9,6 +9,8 @@
 
 static const struct platform *const known[] = {
 	&platform_telegram_proto,
+	&platform_webhook_proto,
+	&platform_whatsapp_proto,
 };
 
 void

@@ -8,5 +8,7 @@
 #include "platform.h"
 
 extern const struct platform platform_telegram_proto;
+extern const struct platform platform_webhook_proto;
+extern const struct platform platform_whatsapp_proto;
 
 #endif
