@@ -99,21 +99,34 @@ id_of(const cJSON *o, const char *key)
 		return xstrdup(v->valuestring);
 	if (!cJSON_IsNumber(v))
 		return NULL;
-	if (v->valuedouble == (double)(long long)v->valuedouble)
+	if (v->valuedouble > -1e15 && v->valuedouble < 1e15 &&
+	    v->valuedouble == (double)(long long)v->valuedouble)
 		buf_addf(&b, "%lld", (long long)v->valuedouble);
 	else
-		buf_addf(&b, "%g", v->valuedouble);
+		buf_addf(&b, "%.17g", v->valuedouble);
 	return buf_detach(&b);
 }
 
-/* A chat id that fits a target (PLATFORM:CHAT[:THREAD]). */
+/* An id that fits a target (PLATFORM:CHAT[:THREAD]) and a line of
+ * `hermes-gateway pair list`: no control characters, and no ':' in
+ * a chat. */
 static int
-good_chat(const char *s)
+good_id(const char *s, int colon_ok)
 {
-	for (; *s; s++)
-		if (*s == ':' || (unsigned char)*s < ' ')
+	for (; s && *s; s++)
+		if ((*s == ':' && !colon_ok) || (unsigned char)*s < ' ' ||
+		    *s == 0x7f)
 			return 0;
 	return 1;
+}
+
+/* A name for people on one line. */
+static void
+flatten(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = ' ';
 }
 
 /* Take one request (gwlisten_fn); 1 when it brought a message. */
@@ -150,17 +163,19 @@ take(void *ctx, struct httpd_req *r)
 		cJSON_Delete(j);
 		return 0;
 	}
-	if (!good_chat(m.chat)) {
-		gwlisten_refuse(&w->l, r, 400, "channel may not hold ':' or "
-		    "control characters");
+	m.thread = id_of(j, "thread");
+	if (!good_id(m.chat, 0) || !good_id(m.user, 1) ||
+	    !good_id(m.thread, 1)) {
+		gwlisten_refuse(&w->l, r, 400, "channel, user and thread may "
+		    "not hold control characters, nor channel a ':'");
 		gw_msg_release(&m);
 		cJSON_Delete(j);
 		return 0;
 	}
 	m.platform = xstrdup("webhook");
 	m.text = xstrdup(text);
-	m.thread = id_of(j, "thread");
 	m.user_name = id_of(j, "user_name");
+	flatten(m.user_name);
 	m.message_id = id_of(j, "message_id");
 	m.is_group = cJSON_IsTrue(cJSON_GetObjectItem(j, "group"));
 	cJSON_Delete(j);

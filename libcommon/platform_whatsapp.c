@@ -150,20 +150,27 @@ str_dup(const cJSON *o, const char *key)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
-/* The profile name of wa_id among value's contacts, or NULL. */
+/* The profile name of wa_id among value's contacts, on one line, or
+ * NULL. */
 static char *
 contact_name(const cJSON *value, const char *wa_id)
 {
 	const cJSON *c;
 	const char *id;
+	char *name = NULL, *p;
 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(value, "contacts")) {
 		id = cJSON_GetStringValue(cJSON_GetObjectItem(c, "wa_id"));
-		if (id && !strcmp(id, wa_id))
-			return str_dup(cJSON_GetObjectItem(c, "profile"),
+		if (id && !strcmp(id, wa_id)) {
+			name = str_dup(cJSON_GetObjectItem(c, "profile"),
 			    "name");
+			break;
+		}
 	}
-	return NULL;
+	for (p = name; p && *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+	return name;
 }
 
 /* The text messages of one change's value, added to w->v. */
@@ -173,7 +180,7 @@ take_value(struct wa *w, const cJSON *value)
 	const cJSON *msg, *md = cJSON_GetObjectItem(value, "metadata");
 	const char *pid = cJSON_GetStringValue(cJSON_GetObjectItem(md,
 	    "phone_number_id"));
-	const char *from, *body;
+	const char *from, *body, *type;
 	struct gw_msg m;
 
 	if (pid && strcmp(pid, w->phone_id))
@@ -182,10 +189,9 @@ take_value(struct wa *w, const cJSON *value)
 		from = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "from"));
 		body = cJSON_GetStringValue(cJSON_GetObjectItem(
 		    cJSON_GetObjectItem(msg, "text"), "body"));
-		if (!from || !*from || strchr(from, ':') || !body || !*body ||
-		    !cJSON_IsString(cJSON_GetObjectItem(msg, "type")) ||
-		    strcmp(cJSON_GetObjectItem(msg, "type")->valuestring,
-		    "text"))
+		type = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "type"));
+		if (!type || strcmp(type, "text") || !body || !*body ||
+		    !from || !*from || from[strcspn(from, ":\t\n\r")])
 			continue;	/* not a text message */
 		memset(&m, 0, sizeof(m));
 		m.platform = xstrdup("whatsapp");

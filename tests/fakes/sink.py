@@ -26,7 +26,7 @@ the fail list, if any; else 200.  --script is JSON {"fail": [STATUS or
 A 429 (or an entry with retry_after) carries a Retry-After header.
 
 Plain mode answers {"ok": true} or {"ok": false, "error": "fake N"}.
---graph answers like the Graph API: POST /ID/messages gets
+--graph answers like the Graph API: POST [/VERSION]/ID/messages gets
 {"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}],
 "messages": [{"id": "wamid.fakeN"}]} (400 without "to" or a text body
 past 4096 characters); a failure is {"error": {"message", "type":
@@ -114,7 +114,8 @@ class H(BaseHTTPRequestHandler):
     def answer(self, path, body, auth_ok):
         graph = opts["graph"]
         if auth_ok is False:
-            return 401, self.error(401, "Invalid OAuth access token", 190), None
+            return (401, self.error(401, "Invalid OAuth access token", 190),
+                    None)
         with lock:
             f = fails.pop(0) if fails else None
         if f is not None:
@@ -128,12 +129,14 @@ class H(BaseHTTPRequestHandler):
         if not graph:
             return 200, {"ok": True}, None
         parts = path.strip("/").split("/")
-        if len(parts) != 2 or parts[1] != "messages":
-            return 404, self.error(404, "Unknown path components", 2500), None
+        if len(parts) < 2 or parts[-1] != "messages":
+            return (404, self.error(404, "Unknown path components", 2500),
+                    None)
         text = ((body or {}).get("text") or {}).get("body")
         if not isinstance(body, dict) or not body.get("to") or \
                 not isinstance(text, str) or len(text) > 4096:
-            return 400, self.error(400, "(#100) Invalid parameter", 100), None
+            return (400, self.error(400, "(#100) Invalid parameter", 100),
+                    None)
         with lock:
             counter["sent"] += 1
             mid = "wamid.fake%d" % counter["sent"]
