@@ -160,7 +160,7 @@ test_expect_success 'the reply URL down: queued in the outbox, delivered once it
 	grep -q "webhook: the reply POST failed" "$HERMES_HOME/logs/gateway.log"
 '
 
-test_expect_success 'send: signed, also while a gateway listens; no URL is a clear error' '
+test_expect_success 'send: signed (the secret also from .env), also while a gateway listens; no URL is a clear error' '
 	sink_start --secret "$WEBHOOK_SECRET" &&
 	gw_start &&
 	HERMES_GATEWAY_WEBHOOK_URL="$SINK_URL/replies" \
@@ -169,6 +169,13 @@ test_expect_success 'send: signed, also while a gateway listens; no URL is a cle
 	test "$(sink_py "L[-1][\"body\"][\"thread\"]")" = th &&
 	test "$(sink_py "L[-1][\"sig_ok\"]")" = true &&
 	gw_stop &&
+	printf "WEBHOOK_SECRET=%s\n" "$WEBHOOK_SECRET" >"$HERMES_HOME/.env" &&
+	chmod 600 "$HERMES_HOME/.env" &&
+	test_when_finished "rm -f \"\$HERMES_HOME/.env\"" &&
+	env -u WEBHOOK_SECRET HERMES_GATEWAY_WEBHOOK_URL="$SINK_URL/replies" \
+		hermes-gateway send webhook:c8 "secret from .env" &&
+	sent_has "secret from .env" &&
+	test "$(sink_py "L[-1][\"sig_ok\"]")" = true &&
 	sink_fail "{\"fail\": [400]}" &&
 	test_expect_code 1 env HERMES_GATEWAY_WEBHOOK_URL="$SINK_URL/replies" \
 		hermes-gateway send webhook:c7 "refused" 2>err &&
