@@ -137,6 +137,13 @@ static const struct config_key keys[] = {
 	{ "gateway.signal.interval", CONFIG_INT, "2",
 	    "seconds between Signal receives after an empty one", 1, 3600,
 	    NULL },
+	{ "gateway.webhook.listen", CONFIG_STR, "127.0.0.1:8644",
+	    "HOST:PORT the webhook platform takes messages on", 0, 0, NULL },
+	{ "gateway.whatsapp.api", CONFIG_STR,
+	    "https://graph.facebook.com/v21.0",
+	    "WhatsApp Cloud API (Graph API) base URL", 0, 0, NULL },
+	{ "gateway.whatsapp.listen", CONFIG_STR, "127.0.0.1:8090",
+	    "HOST:PORT the WhatsApp webhook listens on", 0, 0, NULL },
 };
 
 const struct config_key *

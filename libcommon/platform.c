@@ -12,6 +12,8 @@ static const struct platform *const known[] = {
 	&platform_signal_proto,
 	&platform_slack_proto,
 	&platform_discord_proto,
+	&platform_webhook_proto,
+	&platform_whatsapp_proto,
 };
 
 void

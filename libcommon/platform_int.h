@@ -11,5 +11,7 @@ extern const struct platform platform_telegram_proto;
 extern const struct platform platform_signal_proto;
 extern const struct platform platform_slack_proto;
 extern const struct platform platform_discord_proto;
+extern const struct platform platform_webhook_proto;
+extern const struct platform platform_whatsapp_proto;
 
 #endif
