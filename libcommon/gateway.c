@@ -44,6 +44,11 @@ struct turn {
 	struct item it;
 };
 
+struct backoff {
+	double next_try;	/* monotonic seconds; 0: now */
+	double delay;
+};
+
 struct pend {
 	int fd;
 	char *tmp;		/* inbox/.NAME, written, not yet flushed */
@@ -52,8 +57,9 @@ struct pend {
 
 struct pf {
 	struct platform *p;
-	double next_try;	/* monotonic seconds; 0: now */
-	double backoff;
+	struct backoff in;	/* polls */
+	struct backoff out;	/* sends: a reply URL that is down must
+				   not stop a platform from receiving */
 	double polled;		/* when it was last asked */
 	time_t last_ok;
 	char *last_error;
@@ -433,30 +439,33 @@ find_pf(struct gw *g, const char *name)
 	return NULL;
 }
 
+/* A poll or a send (b: &f->in or &f->out) failed: wait 1 s, doubling
+ * to BACKOFF_MAX, or the platform's retry_after. */
 static void
-failed(struct gw *g, struct pf *f, struct buf *err)
+failed(struct gw *g, struct pf *f, struct backoff *b, struct buf *err)
 {
-	f->backoff = f->backoff ? f->backoff * 2 : 1;
-	if (f->backoff > BACKOFF_MAX)
-		f->backoff = BACKOFF_MAX;
-	if (f->p->retry_after > f->backoff)
-		f->backoff = f->p->retry_after;
+	b->delay = b->delay ? b->delay * 2 : 1;
+	if (b->delay > BACKOFF_MAX)
+		b->delay = BACKOFF_MAX;
+	if (f->p->retry_after > b->delay)
+		b->delay = f->p->retry_after;
 	f->p->retry_after = 0;
-	f->next_try = mono() + f->backoff;
+	b->next_try = mono() + b->delay;
 	free(f->last_error);
 	f->last_error = xstrdup(buf_str(err));
 	if (!strncmp(buf_str(err), f->p->name, strlen(f->p->name)))
-		glog(g, "%s; next try in %.0f s", buf_str(err), f->backoff);
+		glog(g, "%s; next %s in %.0f s", buf_str(err), b == &f->in ?
+		    "poll" : "send", b->delay);
 	else	/* platform errors name their platform, others may not */
-		glog(g, "%s: %s; next try in %.0f s", f->p->name,
-		    buf_str(err), f->backoff);
+		glog(g, "%s: %s; next %s in %.0f s", f->p->name,
+		    buf_str(err), b == &f->in ? "poll" : "send", b->delay);
 }
 
 static void
-ok(struct pf *f)
+ok(struct pf *f, struct backoff *b)
 {
-	f->backoff = 0;
-	f->next_try = 0;
+	b->delay = 0;
+	b->next_try = 0;
 	f->last_ok = time(NULL);
 	free(f->last_error);
 	f->last_error = NULL;
@@ -470,13 +479,13 @@ answer(struct gw *g, struct item *it, const char *text)
 	struct buf err = BUF_INIT, target = BUF_INIT;
 	int rc = -HM_EIO;
 
-	if (f && mono() >= f->next_try) {
+	if (f && mono() >= f->out.next_try) {
 		rc = deliver(f->p, it->m.chat, it->m.thread, it->m.message_id,
 		    text, &err);
 		if (rc == 0)
-			ok(f);
+			ok(f, &f->out);
 		else if (rc == -HM_EIO)
-			failed(g, f, &err);
+			failed(g, f, &f->out, &err);
 	}
 	if (rc == -HM_EIO) {
 		buf_addf(&target, "%s:%s%s%s", it->m.platform, it->m.chat,
@@ -744,30 +753,32 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 	buf_release(&err);
 }
 
-static void
+/* Poll every platform that is not backing off; how many were asked. */
+static size_t
 poll_all(struct gw *g, long timeout_ms)
 {
 	struct buf err = BUF_INIT;
 	struct gw_msg *v;
-	size_t i, k, n;
+	size_t i, k, n, asked = 0;
 	int rc;
 
 	for (i = 0; i < g->npf; i++) {
 		struct pf *f = &g->pf[i];
 
-		if (mono() < f->next_try || (timeout_ms < 1000 &&
+		if (mono() < f->in.next_try || (timeout_ms < 1000 &&
 		    mono() - f->polled < 0.5))
 			continue;	/* down, or asked a moment ago */
 		f->polled = mono();
+		asked++;
 		v = NULL;
 		n = 0;
 		buf_reset(&err);
 		rc = f->p->poll(f->p, timeout_ms / (long)g->npf, &v, &n, &err);
 		if (rc < 0) {
-			failed(g, f, &err);
+			failed(g, f, &f->in, &err);
 			continue;
 		}
-		ok(f);
+		ok(f, &f->in);
 		for (k = 0; k < n; k++)
 			incoming(g, f, &v[k]);
 		gw_msgs_free(v, n);
@@ -782,6 +793,26 @@ poll_all(struct gw *g, long timeout_ms)
 			glog(g, "%s: %s", f->p->name, err.s);
 	}
 	buf_release(&err);
+	return asked;
+}
+
+/* Nothing was polled (every platform backing off, or asked a moment
+ * ago): sleep until the first may be asked again, at most max_ms, so
+ * the loop does not spin. */
+static void
+idle(struct gw *g, long max_ms)
+{
+	double wake = mono() + max_ms / 1000.0, t;
+	size_t i;
+
+	for (i = 0; i < g->npf; i++) {
+		t = g->pf[i].in.next_try > g->pf[i].polled + 0.5 ?
+		    g->pf[i].in.next_try : g->pf[i].polled + 0.5;
+		if (t < wake)
+			wake = t;
+	}
+	if (wake > mono())
+		usleep((useconds_t)((wake - mono()) * 1e6));
 }
 
 /* ---- the outbox ---- */
@@ -802,7 +833,7 @@ deliverable(struct gw *g, const char *name)
 	memset(&m, 0, sizeof(m));
 	if (outbox_read(p.s, &m, &err) < 0)
 		f = g->npf ? &g->pf[0] : NULL;	/* claim it: fail moves it */
-	else if ((f = find_pf(g, m.platform)) && mono() < f->next_try)
+	else if ((f = find_pf(g, m.platform)) && mono() < f->out.next_try)
 		f = NULL;
 	outbox_msg_release(&m);
 	buf_release(&p);
@@ -836,11 +867,11 @@ outbox_pass(struct gw *g)
 			outbox_fail(path, "not served", 1, &err);
 		} else if ((rc = deliver(f->p, m.chat, m.thread, NULL, m.text,
 		    &err)) == 0) {
-			ok(f);
+			ok(f, &f->out);
 			outbox_done(path, &err);
 		} else {
 			if (rc == -HM_EIO)
-				failed(g, f, &err);
+				failed(g, f, &f->out, &err);
 			glog(g, "outbox %s: %s", names[i], err.s);
 			outbox_fail(path, err.s, rc == -HM_EIO, &err);
 		}
@@ -1106,10 +1137,10 @@ gateway_run(const struct config *cfg, const char *const *names,
 			sig_hangup = 0;
 			reload(&g);
 		}
-		if (g.npf)
-			poll_all(&g, g.nt || g.nq ? 200 : 1000);
-		else
+		if (!g.npf)
 			usleep(200000);	/* a reload left nothing to poll */
+		else if (!poll_all(&g, g.nt || g.nq ? 200 : 1000))
+			idle(&g, g.nt || g.nq ? 50 : 1000);
 		schedule(&g);
 		reap(&g);
 		schedule(&g);

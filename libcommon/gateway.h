@@ -24,7 +24,9 @@
  * group nothing.  Slash commands (/help /whoami /new /usage /model
  * /goal) are answered here.  A platform that fails is retried with
  * backoff (1 s doubling to 5 min, or its retry_after) while the others
- * go on.  The outbox is watched with inotify and scanned on an event,
+ * go on; its polls and its sends back off apart, so a reply URL that is
+ * down does not stop a webhook from taking messages.  With every
+ * platform backing off the loop sleeps until the first may be asked.  The outbox is watched with inotify and scanned on an event,
  * and every few seconds for retries.  SIGINT or SIGTERM: stop polling, stop the turns (their
  * messages stay in inbox/ and are answered after a restart), exit 0.
  */

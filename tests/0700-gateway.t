@@ -132,7 +132,7 @@ test_expect_success 'Telegram down for a while: nothing lost, nothing twice' '
 	sleep 1 &&
 	gw_stop &&
 	test "$(sent_count "Back online.")" = 1 &&
-	grep -q "telegram: .*next try in" "$HERMES_HOME/logs/gateway.log"
+	grep -q "telegram: .*next poll in" "$HERMES_HOME/logs/gateway.log"
 '
 
 test_expect_success 'a gateway killed between poll and reply answers after the restart' '

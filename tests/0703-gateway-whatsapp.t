@@ -150,7 +150,7 @@ test_expect_success 'a 429 from the Graph API: retried after Retry-After, delive
 	gw_stop &&
 	test "$(sink_count 429)" = 1 &&
 	test "$(sent_count "Sorry for the wait.")" = 1 &&
-	grep -q "whatsapp: .*429.*next try in 2 s" "$HERMES_HOME/logs/gateway.log"
+	grep -q "whatsapp: .*429.*next send in 2 s" "$HERMES_HOME/logs/gateway.log"
 '
 
 test_expect_success 'an unknown user gets a pairing code; once approved, the agent answers' '

@@ -173,7 +173,7 @@ test_expect_success 'the REST API down for a while: the gateway goes on, nothing
 	test "$(sent_count "Still here.")" = 1 &&
 	llm_asked 2 &&
 	log_has "signal: receive: HTTP 500" &&
-	log_has "signal: .*next try in" &&
+	log_has "signal: .*next poll in" &&
 	test -z "$(ls "$HERMES_HOME/gateway/inbox/")"
 '
 

@@ -256,7 +256,7 @@ test_expect_success 'a refused app token: the gateway backs off and says why, wi
 	slack_start sl.json &&
 	gw_start &&
 	wait_for grep -q "slack: apps.connections.open: the app-level token" "$HERMES_HOME/logs/gateway.log" &&
-	grep -q "next try in" "$HERMES_HOME/logs/gateway.log" &&
+	grep -q "next poll in" "$HERMES_HOME/logs/gateway.log" &&
 	! grep -q "xapp-fake\|xoxb-fake\|ticket=" "$HERMES_HOME/logs/gateway.log" &&
 	gw_stop
 '
