@@ -140,9 +140,9 @@ test_expect_success 'an unknown user gets a pairing code; once approved, the age
 	gw_stop
 '
 
-test_expect_success 'the reply URL down: queued in the outbox, delivered once it is back' '
+test_expect_success 'the reply URL down: messages still taken, answers queued, delivered once it is back' '
 	cat >s.json <<-\EOT &&
-	["Delivered later."]
+	["Delivered later.", "Also later."]
 	EOT
 	fake_llm_start openai s.json &&
 	sink_start --secret "$WEBHOOK_SECRET" &&
@@ -150,8 +150,11 @@ test_expect_success 'the reply URL down: queued in the outbox, delivered once it
 	gw_start &&
 	test "$(post m.json)" = 200 &&
 	wait_for queued 1 &&
+	test "$(post m.json)" = 200 &&
+	wait_for queued 2 &&
 	sink_restart &&
 	wait_for sent_has "Delivered later." &&
+	wait_for sent_has "Also later." &&
 	wait_for delivered &&
 	queued 0 &&
 	sleep 1 &&
