@@ -218,7 +218,7 @@ test_expect_success 'bad input: no token, an unknown platform, verbs not built y
 	grep -q "TELEGRAM_BOT_TOKEN" err &&
 	test_expect_code 2 hermes-gateway run --platform myspace 2>err &&
 	grep -q "unknown platform" err &&
-	test_expect_code 1 hermes-gateway mcp 2>err &&
+	test_expect_code 1 hermes-gateway install 2>err &&
 	grep -q "not built yet" err &&
 	test_expect_code 2 hermes-gateway pair approve telegram 2>err
 '
