@@ -128,7 +128,8 @@ static int
 t_messages_read(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
     struct buf *err)
 {
-	struct gateway_mcp_pick p = { arg_str(args, "session_key"), 0, 50, 0, NULL };
+	struct gateway_mcp_pick p = { arg_str(args, "session_key"),
+	    0, 50, 0, NULL };
 	long long next;
 	struct gateway_mcp_index ix;
 	int rc, known;
@@ -181,7 +182,8 @@ static int
 t_events_poll(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
     struct buf *err)
 {
-	struct gateway_mcp_pick p = { arg_str(args, "session_key"), 20, 0, 0, NULL };
+	struct gateway_mcp_pick p = { arg_str(args, "session_key"),
+	    20, 0, 0, NULL };
 	long long next;
 	int rc;
 
@@ -202,7 +204,8 @@ static int
 t_events_wait(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
     struct buf *err)
 {
-	struct gateway_mcp_pick p = { arg_str(args, "session_key"), 1, 0, 0, NULL };
+	struct gateway_mcp_pick p = { arg_str(args, "session_key"),
+	    1, 0, 0, NULL };
 	long long after = after_of(x, args), end, seen = -1, next, left;
 	long long timeout = arg_num(args, "timeout_ms", WAIT_DEFAULT, 0,
 	    WAIT_MAX);
@@ -218,8 +221,9 @@ t_events_wait(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
 		gwevents_end(&end);
 		if (end != seen) {
 			seen = end;
-			if ((rc = gwevents_scan(after, gateway_mcp_pick, &p, &next,
-			    err)) < 0) {
+			rc = gwevents_scan(after, gateway_mcp_pick, &p, &next,
+			    err);
+			if (rc < 0) {
 				cJSON_Delete(p.v);
 				return rc;
 			}
@@ -287,7 +291,7 @@ t_messages_send(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
 	char *t = NULL, *name = NULL, *lp;
 	struct gateway_mcp_conv *c;
 	struct gateway_mcp_index ix;
-	int rc = 0;
+	int rc = 0, up;
 
 	(void)x;
 	if (!text)
@@ -297,8 +301,8 @@ t_messages_send(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
 		    "session_key is required");
 	if (!target) {
 		if ((rc = gateway_mcp_index(&ix, err)) == 0) {
-			if ((c = gateway_mcp_find(&ix, key, 0)) && c->platform &&
-			    c->chat)
+			c = gateway_mcp_find(&ix, key, 0);
+			if (c && c->platform && c->chat)
 				t = gateway_mcp_target(c);
 			else
 				rc = gateway_mcp_not_found(key, err);
@@ -311,18 +315,18 @@ t_messages_send(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
 	if ((rc = outbox_put(target, text, "mcp", &name, err)) == 0) {
 		note_sent(target, key, text, name);
 		lp = hm_path("gateway/.run.lock");
+		up = lock_held(lp) == 1;
+		free(lp);
 		*res = cJSON_CreateObject();
 		cJSON_AddBoolToObject(*res, "success", 1);
 		cJSON_AddBoolToObject(*res, "queued", 1);
 		cJSON_AddStringToObject(*res, "target", target);
 		cJSON_AddStringToObject(*res, "outbox", name);
-		cJSON_AddBoolToObject(*res, "gateway_running",
-		    lock_held(lp) == 1);
-		cJSON_AddStringToObject(*res, "note", lock_held(lp) == 1 ?
-		    "queued in the outbox; the running gateway delivers it" :
-		    "queued in the outbox; no gateway runs now, so it goes "
-		    "out when one starts");
-		free(lp);
+		cJSON_AddBoolToObject(*res, "gateway_running", up);
+		cJSON_AddStringToObject(*res, "note", up ? "queued in the "
+		    "outbox; the running gateway delivers it" : "queued in the "
+		    "outbox; no gateway runs now, so it goes out when one "
+		    "starts");
 	}
 	free(name);
 	free(t);
@@ -420,10 +424,11 @@ t_permissions_respond(struct mcp_server_ctx *x, const cJSON *args,
 
 /* inputSchema texts: ' stands for " (mcp_server.h) */
 #define OBJ(props, req)	"{'type':'object','properties':{" props "}" req "}"
-#define KEY_D		"The conversation: a session_key from conversations_list"
-#define S_KEY		"'session_key':{'type':'string','description':'" KEY_D "'}"
-#define S_PLATFORM	"'platform':{'type':'string','description':'Only this " \
-			"platform (telegram, slack, discord, ...)'}"
+#define S_KEY		"'session_key':{'type':'string','description':" \
+			"'The conversation: a session_key from " \
+			"conversations_list'}"
+#define S_PLATFORM	"'platform':{'type':'string','description':" \
+			"'Only this platform (telegram, slack, discord, ...)'}"
 #define S_LIMIT(d, m)	"'limit':{'type':'integer','minimum':1,'maximum':200," \
 			"'default':" #d ",'description':'" m "'}"
 #define S_AFTER		"'after_cursor':{'type':'integer','minimum':0," \

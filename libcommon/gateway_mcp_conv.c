@@ -244,21 +244,19 @@ gateway_mcp_pick(const cJSON *ev, long long cursor, void *ctx)
 		return 0;
 	o = event_json(ev, cursor);
 	if (p->keep) {		/* a message, as messages_read shows it */
-		cJSON_DeleteItemFromObject(o, "type");
-		cJSON_AddStringToObject(o, "id", ev_str(ev, "message_id") ?
-		    ev_str(ev, "message_id") : "");
-		if (!ev_str(ev, "message_id")) {
-			struct buf id = BUF_INIT;
+		struct buf id = BUF_INIT;
 
+		cJSON_DeleteItemFromObject(o, "type");
+		if (ev_str(ev, "message_id"))
+			buf_adds(&id, ev_str(ev, "message_id"));
+		else
 			buf_addf(&id, "%lld", cursor);
-			cJSON_ReplaceItemInObject(o, "id", cJSON_CreateString(
-			    id.s));
-			buf_release(&id);
-		}
+		cJSON_AddStringToObject(o, "id", id.s);
+		buf_release(&id);
 	}
 	cJSON_AddItemToArray(p->v, o);
 	p->total++;
-	if (p->keep && cJSON_GetArraySize(p->v) > p->keep)
+	if (p->keep && p->total > p->keep)	/* the array holds keep + 1 */
 		cJSON_DeleteItemFromArray(p->v, 0);
 	return p->limit && p->total >= p->limit;
 }

@@ -40,10 +40,10 @@ struct gateway_mcp_index {
 
 struct gateway_mcp_pick {
 	const char *key;	/* only this conversation, or NULL */
-	long limit;		/* stop at this many; 0: keep the last */
-	long keep;		/* ... this many (messages_read) */
-	long total;
-	cJSON *v;
+	long limit;		/* stop at this many (0: never) */
+	long keep;		/* > 0: keep only the last keep, as messages */
+	long total;		/* events of key seen */
+	cJSON *v;		/* the array they go to (the caller's) */
 };
 
 int gateway_mcp_index(struct gateway_mcp_index *ix, struct buf *err);

@@ -401,7 +401,8 @@ peek(struct mcp_server_ctx *x)
 		    "requestId");
 		cut = 0;
 		if (method && !strcmp(method, "ping") &&
-		    cJSON_GetObjectItem(msg, "id")) {
+		    cJSON_GetObjectItem(msg, "id") &&
+		    !cJSON_IsNull(cJSON_GetObjectItem(msg, "id"))) {
 			m = reply(cJSON_GetObjectItem(msg, "id"));
 			cJSON_AddObjectToObject(m, "result");
 			send_msg(x, m);
@@ -442,8 +443,10 @@ mcp_server_sleep(struct mcp_server_ctx *x, long ms)
 		n = poll(&p, 1, left > 0 ? (int)left : 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			x->eof = 1;	/* the input is unusable: end */
 		if (n <= 0)
-			break;	/* the time is up (or poll failed: sleep on) */
+			break;	/* the time is up */
 		read_more(x, &junk);
 		buf_reset(&junk);
 		peek(x);

@@ -237,4 +237,9 @@ else
 	test_skip 'conformance server scenarios' 'no deps/npm'
 fi
 
+test_expect_success 'the servers hermes-mcp started said nothing on stderr' '
+	test -f "$HERMES_HOME/logs/mcp-gw.log" &&
+	test_line_count = 0 "$HERMES_HOME/logs/mcp-gw.log"
+'
+
 test_done
