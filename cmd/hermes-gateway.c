@@ -268,7 +268,8 @@ main(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = {
 		"hermes-gateway",
-		"The agent on messaging platforms: run, send, pair, status, mcp.",
+		"The agent on messaging platforms: run, send, pair, status, "
+		"mcp.",
 		NULL, verbs, NULL, NULL, NULL, NULL
 	};
 
