@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "gateway.h"
+#include "gateway_mcp.h"
 #include "outbox.h"
 #include "lock.h"
 #include "pairing.h"
@@ -243,18 +244,21 @@ cmd_uninstall(int argc, char **argv)
 	return hm_exit_status(rc, &err);
 }
 
-/* Verbs SPEC names that this release does not have yet: say so. */
+/* An MCP server on stdin/stdout: only protocol on stdout. */
 static int
-cmd_later(int argc, char **argv)
+cmd_mcp(int argc, char **argv)
 {
+	struct config cfg = CONFIG_INIT;
+	struct buf err = BUF_INIT;
 	struct cli_state st;
 	int rc;
 
-	if ((rc = cli_parse(&st, argc, argv, 0, -1, NULL)) != CLI_GO)
+	if ((rc = cli_parse(&st, argc, argv, 0, 0, NULL)) != CLI_GO ||
+	    (rc = open_cfg(&cfg)))
 		return rc;
-	hm_error("'%s' is not built yet in this release; see hermes-gateway(1)",
-	    argv[0]);
-	return HM_EXIT_FAIL;
+	rc = gateway_mcp_run(&cfg, STDIN_FILENO, STDOUT_FILENO, &err);
+	config_release(&cfg);
+	return hm_exit_status(rc, &err);
 }
 
 static const struct cli_verb verbs[] = {
@@ -266,8 +270,8 @@ static const struct cli_verb verbs[] = {
 	    "USER", "who may talk to the agent", NULL, NULL },
 	{ "status", cmd_status, "", "print whether it runs, each platform's "
 	    "last contact, the outbox", NULL, NULL },
-	{ "mcp", cmd_later, "", "(not built yet) an MCP server over the "
-	    "conversations", NULL, NULL },
+	{ "mcp", cmd_mcp, "", "serve the conversations to an MCP client on "
+	    "stdin and stdout", NULL, NULL },
 	{ "install", cmd_install, "", "write a systemd user unit and enable "
 	    "it (or print it where systemd does not run)", NULL, NULL },
 	{ "uninstall", cmd_uninstall, "", "stop, disable and remove that "
@@ -280,7 +284,8 @@ main(int argc, char **argv)
 {
 	static const struct cli_cmd cmd = {
 		"hermes-gateway",
-		"The agent on messaging platforms: run, send, pair, status.",
+		"The agent on messaging platforms: run, send, pair, status, "
+		"mcp.",
 		NULL, verbs, NULL, NULL, NULL, NULL
 	};
 

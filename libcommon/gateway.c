@@ -17,6 +17,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "gateway.h"
+#include "gwevents.h"
 #include "lock.h"
 #include "outbox.h"
 #include "pairing.h"
@@ -202,6 +203,19 @@ chat_key(const struct gw_msg *m)
 	if (m->is_group)
 		buf_addf(&b, ":%s", m->user);
 	return buf_detach(&b);
+}
+
+/* Log an event for `hermes-gateway mcp` (gwevents.h); a failure is
+ * logged, never more. */
+static void
+note(struct gw *g, const char *type, const struct gw_msg *m, const char *key,
+    const char *text, int queued)
+{
+	struct buf err = BUF_INIT;
+
+	if (gwevents_note(type, m, key, text, queued, &err) < 0)
+		glog(g, "cannot log the event: %s", err.s);
+	buf_release(&err);
 }
 
 /* The session of chat key, malloc'd, or NULL; with set, store sid (NULL:
@@ -477,7 +491,7 @@ answer(struct gw *g, struct item *it, const char *text)
 {
 	struct pf *f = find_pf(g, it->m.platform);
 	struct buf err = BUF_INIT, target = BUF_INIT;
-	int rc = -HM_EIO;
+	int rc = -HM_EIO, queued = 0;
 
 	if (f && mono() >= f->out.next_try) {
 		rc = deliver(f->p, it->m.chat, it->m.thread, it->m.message_id,
@@ -492,11 +506,16 @@ answer(struct gw *g, struct item *it, const char *text)
 		    it->m.thread ? ":" : "", it->m.thread ? it->m.thread : "");
 		buf_reset(&err);
 		if (outbox_put(target.s, *text ? text : "(empty answer)",
-		    "gateway", NULL, &err) == 0)
+		    "gateway", NULL, &err) == 0) {
 			rc = 0;
+			queued = 1;
+		}
 	}
 	if (rc < 0)
 		glog(g, "%s: the answer is lost: %s", it->key, buf_str(&err));
+	else if (it->inbox)	/* a stored message's, not a stranger's code */
+		note(g, "reply", &it->m, it->key, *text ? text :
+		    "(empty answer)", queued);
 	if (it->inbox)
 		unlink(it->inbox);
 	buf_release(&err);
@@ -713,7 +732,7 @@ static void
 incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 {
 	struct buf err = BUF_INIT, r = BUF_INIT;
-	char code[9], *inbox;
+	char code[9], *inbox, *key;
 	struct item tmp;
 	int a;
 
@@ -749,6 +768,9 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 		buf_release(&err);
 		return;
 	}
+	key = chat_key(m);
+	note(g, "message", m, key, m->text, 0);
+	free(key);
 	enqueue(g, m, inbox);
 	buf_release(&err);
 }

@@ -213,13 +213,12 @@ test_expect_success 'one gateway per state directory; status says what runs' '
 	hermes-gateway status | grep -q "^gateway	stopped$"
 '
 
-test_expect_success 'bad input: no token, an unknown platform, verbs not built yet' '
+test_expect_success 'bad input: no token, an unknown platform, a wrong verb' '
 	test_expect_code 1 env -u TELEGRAM_BOT_TOKEN hermes-gateway run --platform telegram 2>err &&
 	grep -q "TELEGRAM_BOT_TOKEN" err &&
 	test_expect_code 2 hermes-gateway run --platform myspace 2>err &&
 	grep -q "unknown platform" err &&
-	test_expect_code 1 hermes-gateway mcp 2>err &&
-	grep -q "not built yet" err &&
+	test_expect_code 2 hermes-gateway frobnicate 2>err &&
 	test_expect_code 2 hermes-gateway pair approve telegram 2>err
 '
 
