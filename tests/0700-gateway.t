@@ -202,6 +202,7 @@ test_expect_success 'one gateway per state directory; status says what runs' '
 	{"updates": []}
 	EOT
 	telegram_start tg.json &&
+	rm -f "$HERMES_HOME/gateway/status.json" &&
 	gw_start &&
 	wait_for test -f "$HERMES_HOME/gateway/status.json" &&
 	test_expect_code 4 hermes-gateway run --platform telegram 2>err &&
