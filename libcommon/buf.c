@@ -162,3 +162,22 @@ buf_read_file(struct buf *b, const char *path)
 	errno = e;
 	return rc;
 }
+
+void
+buf_scrub(struct buf *b, const char *secret, const char *mask)
+{
+	struct buf o = BUF_INIT;
+	const char *s, *hit;
+	size_t n = secret ? strlen(secret) : 0;
+
+	if (!b || !b->s || !n || !strstr(b->s, secret))
+		return;
+	for (s = b->s; (hit = strstr(s, secret)); s = hit + n) {
+		buf_add(&o, s, (size_t)(hit - s));
+		buf_adds(&o, mask);
+	}
+	buf_adds(&o, s);
+	buf_reset(b);
+	buf_add(b, o.s, o.len);
+	buf_release(&o);
+}

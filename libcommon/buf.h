@@ -32,6 +32,9 @@ void buf_reset(struct buf *b);
 void buf_rtrim(struct buf *b);
 void buf_release(struct buf *b);
 char *buf_detach(struct buf *b);
+/* Replace every copy of secret in b by mask (error lines that might
+ * hold a token).  A NULL or empty secret changes nothing. */
+void buf_scrub(struct buf *b, const char *secret, const char *mask);
 const char *buf_str(const struct buf *b);
 
 /* Append everything readable from fd / the file at path.  Return 0, or -1

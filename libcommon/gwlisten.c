@@ -12,15 +12,7 @@
 #include "hmac.h"
 #include "httpd.h"
 #include "path.h"
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "timeutil.h"
 
 static char *
 addr_path(const struct gwlisten *l)
@@ -84,7 +76,7 @@ int
 gwlisten_poll(struct gwlisten *l, long timeout_ms, gwlisten_fn fn,
     void *ctx, struct buf *err)
 {
-	double end = mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0;
+	double end = tu_mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0;
 	struct httpd_req *r;
 	long left;
 	int rc;
@@ -92,7 +84,7 @@ gwlisten_poll(struct gwlisten *l, long timeout_ms, gwlisten_fn fn,
 	if (!l->srv && (rc = start(l, err)) < 0)
 		return rc;
 	for (;;) {
-		left = (long)((end - mono()) * 1000);
+		left = (long)((end - tu_mono()) * 1000);
 		rc = httpd_next(l->srv, left > 0 ? left : 0, &r, err);
 		if (rc < 0)
 			return rc;
@@ -194,20 +186,7 @@ gwlisten_release(struct gwlisten *l)
 void
 gwlisten_scrub(struct buf *err, const char *secret)
 {
-	struct buf b = BUF_INIT;
-	const char *s, *hit;
-	size_t n = secret ? strlen(secret) : 0;
-
-	if (!err || !err->s || !n || !strstr(err->s, secret))
-		return;
-	for (s = err->s; (hit = strstr(s, secret)); s = hit + n) {
-		buf_add(&b, s, (size_t)(hit - s));
-		buf_adds(&b, "<secret>");
-	}
-	buf_adds(&b, s);
-	buf_reset(err);
-	buf_add(err, b.s, b.len);
-	buf_release(&b);
+	buf_scrub(err, secret, "<secret>");
 }
 
 void

@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "http_conn.h"
+#include "timeutil.h"
 
 /* Hosts that never go through a proxy, before the environment's list. */
 #define LOOPBACK	"localhost,127.0.0.0/8,::1"
@@ -23,20 +24,11 @@ struct http_conn {
 	curl_socket_t fd;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left before deadline, at least 0, at most INT_MAX. */
 static int
 left_ms(long long deadline)
 {
-	long long d = deadline - now_ms();
+	long long d = deadline - tu_mono_ms();
 
 	return d < 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
 }
@@ -131,7 +123,7 @@ int
 http_conn_send(struct http_conn *c, const void *p, size_t n,
     long timeout_ms, struct buf *err)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = tu_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	const char *s = p;
 	size_t sent;
 	CURLcode cc;
@@ -161,7 +153,7 @@ int
 http_conn_recv(struct http_conn *c, void *p, size_t cap, long timeout_ms,
     size_t *got, struct buf *err)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = tu_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	CURLcode cc;
 	size_t n;
 	int rc;

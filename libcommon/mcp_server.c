@@ -13,6 +13,7 @@
 #include "common.h"
 #include "mcp.h"
 #include "mcp_server.h"
+#include "timeutil.h"
 
 #define CHUNK	65536
 
@@ -36,15 +37,6 @@ void *
 mcp_server_data(struct mcp_server_ctx *x)
 {
 	return x->info->data;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -428,7 +420,7 @@ peek(struct mcp_server_ctx *x)
 int
 mcp_server_sleep(struct mcp_server_ctx *x, long ms)
 {
-	long long end = now_ms() + (ms > 0 ? ms : 0);
+	long long end = tu_mono_ms() + (ms > 0 ? ms : 0);
 	struct buf junk = BUF_INIT;
 	struct pollfd p;
 	long long left;
@@ -436,7 +428,7 @@ mcp_server_sleep(struct mcp_server_ctx *x, long ms)
 
 	peek(x);	/* what came before the call */
 	while (!x->eof && !x->cancelled && !x->dead) {
-		left = end - now_ms();
+		left = end - tu_mono_ms();
 		p.fd = x->in;
 		p.events = POLLIN;
 		p.revents = 0;

@@ -48,6 +48,7 @@
 #include "platform_int.h"
 #include "sig.h"
 #include "ws.h"
+#include "timeutil.h"
 
 #define DC_DEFAULT_API	"https://discord.com/api/v10"
 #define DC_QUERY	"/?v=10&encoding=json"
@@ -76,27 +77,6 @@ struct dc {
 	char *fatal;			/* a close that a retry will not mend */
 };
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-nap(double secs)
-{
-	struct timespec ts;
-
-	if (secs <= 0)
-		return;
-	ts.tv_sec = (time_t)secs;
-	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);	/* a signal ends it early: fine */
-}
-
 /* A number in [0, 1). */
 static double
 fraction(void)
@@ -104,7 +84,7 @@ fraction(void)
 	uint32_t r;
 
 	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (uint32_t)(mono() * 1e6);
+		r = (uint32_t)(tu_mono() * 1e6);
 	return r / 4294967296.0;
 }
 
@@ -112,20 +92,7 @@ fraction(void)
 static void
 scrub(const struct dc *d, struct buf *err)
 {
-	struct buf b = BUF_INIT;
-	const char *s, *hit;
-	size_t tl = strlen(d->token);
-
-	if (!err || !err->s || !tl || !strstr(err->s, d->token))
-		return;
-	for (s = err->s; (hit = strstr(s, d->token)); s = hit + tl) {
-		buf_add(&b, s, (size_t)(hit - s));
-		buf_adds(&b, "<token>");
-	}
-	buf_adds(&b, s);
-	buf_reset(err);
-	buf_add(err, b.s, b.len);
-	buf_release(&b);
+	buf_scrub(err, d->token, "<token>");
 }
 
 /* err = "discord: what: " + err, scrubbed; returns -code. */
@@ -429,7 +396,7 @@ connect_gw(struct platform *p, struct buf *err)
 		return prefixed(d, err, rc == -HM_EINVAL ? HM_EFAIL : HM_EIO,
 		    "cannot connect to the Gateway");
 	}
-	d->opened = mono();
+	d->opened = tu_mono();
 	d->ready = 0;
 	d->interval = 0;
 	return 0;
@@ -667,7 +634,7 @@ handle(struct dc *d, const char *text, struct gw_msg **v, size_t *n,
 		hang_up(d);
 		if (!resumable) {
 			session_forget(d);
-			d->connect_at = mono() + 1 + 4 * fraction();
+			d->connect_at = tu_mono() + 1 + 4 * fraction();
 		}
 		rc = 1;
 		break;
@@ -675,7 +642,7 @@ handle(struct dc *d, const char *text, struct gw_msg **v, size_t *n,
 		x = cJSON_GetObjectItem(x, "heartbeat_interval");
 		d->interval = cJSON_IsNumber(x) && x->valuedouble > 0 ?
 		    x->valuedouble / 1000 : 41.25;
-		d->hb_next = mono() + d->interval * fraction();
+		d->hb_next = tu_mono() + d->interval * fraction();
 		d->hb_acked = 1;
 		rc = hello_back(d, err);
 		break;
@@ -716,7 +683,7 @@ serve(struct dc *d, double end, struct buf *msg, struct gw_msg **v,
 	int rc, got;
 
 	for (;;) {
-		now = mono();
+		now = tu_mono();
 		until = end;
 		if (d->interval > 0 && d->hb_next < until)
 			until = d->hb_next;
@@ -730,7 +697,7 @@ serve(struct dc *d, double end, struct buf *msg, struct gw_msg **v,
 			return 1;	/* op 7 or op 9 hung up */
 		if (got == 1)
 			continue;	/* read on before a heartbeat */
-		now = mono();
+		now = tu_mono();
 		if (d->interval > 0 && now >= d->hb_next) {
 			if (!d->hb_acked) {	/* a zombie: resume */
 				hang_up(d);
@@ -758,7 +725,7 @@ dc_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 {
 	struct dc *d = p->state;
 	struct buf msg = BUF_INIT;
-	double end = mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0;
+	double end = tu_mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0;
 	int rc = 0, connects = 0;
 
 	*v = NULL;
@@ -768,12 +735,12 @@ dc_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 		return hm_fail(err, HM_EFAIL, "discord: %s", d->fatal);
 	for (;;) {
 		if (!d->w) {
-			if (*n || connects >= 3 || mono() >= end ||
+			if (*n || connects >= 3 || tu_mono() >= end ||
 			    sig_interrupted)
 				break;	/* the rest in the next poll */
-			if (mono() < d->connect_at) {
-				nap((d->connect_at < end ? d->connect_at :
-				    end) - mono());
+			if (tu_mono() < d->connect_at) {
+				tu_nap((d->connect_at < end ? d->connect_at :
+				    end) - tu_mono());
 				continue;
 			}
 			connects++;

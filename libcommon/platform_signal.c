@@ -56,6 +56,7 @@
 #include "http.h"
 #include "platform.h"
 #include "platform_int.h"
+#include "timeutil.h"
 
 #define SG_MAX_LEN	2000	/* bytes a message, see above */
 #define SG_POLL_SLACK	30	/* seconds past receive's timeout: JVM start */
@@ -70,27 +71,6 @@ struct sg {
 	long interval;		/* seconds after an empty receive */
 	double next;		/* monotonic: when receive is due; 0: now */
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-nap(double secs)
-{
-	struct timespec ts;
-
-	if (secs <= 0)
-		return;
-	ts.tv_sec = (time_t)secs;
-	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);	/* a signal ends it early: fine */
-}
 
 /* s %-encoded for a URL path segment (RFC 3986 unreserved kept). */
 static void
@@ -344,7 +324,7 @@ sg_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 	const cJSON *it;
 	cJSON *list = NULL;
 	struct gw_msg m;
-	double now = mono(), wait;
+	double now = tu_mono(), wait;
 	long secs = timeout_ms / 1000 < 1 ? 1 : timeout_ms / 1000;
 	int rc;
 
@@ -354,7 +334,7 @@ sg_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 		wait = s->next - now;
 		if (wait > timeout_ms / 1e3)
 			wait = timeout_ms / 1e3;
-		nap(wait);
+		tu_nap(wait);
 		return 0;
 	}
 	buf_addf(&url, "%s?timeout=%ld", s->receive, secs);
@@ -371,7 +351,7 @@ sg_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 			(*v)[(*n)++] = m;
 		}
 		/* more may be waiting after a batch; after none, rest */
-		s->next = cJSON_GetArraySize(list) ? 0 : mono() +
+		s->next = cJSON_GetArraySize(list) ? 0 : tu_mono() +
 		    (double)s->interval;
 	}
 	cJSON_Delete(list);

@@ -53,6 +53,7 @@
 #include "platform.h"
 #include "platform_int.h"
 #include "ws.h"
+#include "timeutil.h"
 
 #define SLACK_DEFAULT_API	"https://slack.com/api"
 #define SLACK_TIMEOUT		30	/* seconds for a Web API call */
@@ -74,46 +75,17 @@ struct slack {
 	size_t next_seen;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Replace every copy of secret in b by what. */
-static void
-scrub_one(struct buf *b, const char *secret, const char *what)
-{
-	struct buf o = BUF_INIT;
-	const char *s, *hit;
-	size_t n = secret ? strlen(secret) : 0;
-
-	if (!b->s || n < 4 || !strstr(b->s, secret))
-		return;
-	for (s = b->s; (hit = strstr(s, secret)); s = hit + n) {
-		buf_add(&o, s, (size_t)(hit - s));
-		buf_adds(&o, what);
-	}
-	buf_adds(&o, s);
-	buf_reset(b);
-	buf_add(b, buf_str(&o), o.len);
-	buf_release(&o);
-}
-
 static void
 scrub(const struct slack *s, struct buf *b)
 {
 	const char *q;
 
-	scrub_one(b, s->bot_token, "<token>");
-	scrub_one(b, s->app_token, "<token>");
+	buf_scrub(b, s->bot_token, "<token>");
+	buf_scrub(b, s->app_token, "<token>");
 	if (s->url) {
-		scrub_one(b, s->url, "<socket url>");
+		buf_scrub(b, s->url, "<socket url>");
 		if ((q = strchr(s->url, '?')))
-			scrub_one(b, q + 1, "<ticket>");
+			buf_scrub(b, q + 1, "<ticket>");
 	}
 }
 
@@ -578,7 +550,7 @@ slack_poll(struct platform *p, long timeout_ms, struct gw_msg **v,
 {
 	struct slack *s = p->state;
 	struct buf msg = BUF_INIT, werr = BUF_INIT;
-	long long end = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long end = tu_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	long left;
 	int rc = 0, r;
 
@@ -592,7 +564,7 @@ slack_poll(struct platform *p, long timeout_ms, struct gw_msg **v,
 	if (!s->ws && (rc = connect_socket(p, err)) < 0)
 		return rc;
 	while (*n < SLACK_BATCH) {
-		left = *n ? 0 : (long)(end - now_ms());
+		left = *n ? 0 : (long)(end - tu_mono_ms());
 		r = ws_recv(s->ws, left > 0 ? left : 0, &msg, &werr);
 		if (r == 0)
 			break;

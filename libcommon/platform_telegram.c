@@ -48,20 +48,7 @@ struct tg {
 static void
 scrub(const struct tg *t, struct buf *err)
 {
-	struct buf b = BUF_INIT;
-	const char *s, *hit;
-	size_t tl = strlen(t->token);
-
-	if (!err || !err->s || !tl || !strstr(err->s, t->token))
-		return;
-	for (s = err->s; (hit = strstr(s, t->token)); s = hit + tl) {
-		buf_add(&b, s, (size_t)(hit - s));
-		buf_adds(&b, "<token>");
-	}
-	buf_adds(&b, s);
-	buf_reset(err);
-	buf_add(err, b.s, b.len);
-	buf_release(&b);
+	buf_scrub(err, t->token, "<token>");
 }
 
 static int

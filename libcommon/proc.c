@@ -8,6 +8,7 @@
 #include "common.h"
 #include "proc.h"
 #include "sig.h"
+#include "timeutil.h"
 
 int
 proc_run(char *const argv[], int *status)
@@ -158,19 +159,10 @@ proc_spawn(const struct proc_spec *ps, struct buf *err)
 	return (int)pid;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 proc_wait(int pid, long timeout_ms, int *status)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = tu_mono_ms() + timeout_ms;
 	int st = 0, nap = 1;
 	pid_t r;
 
@@ -183,7 +175,7 @@ proc_wait(int pid, long timeout_ms, int *status)
 		}
 		if (sig_interrupted)
 			return 2;
-		if (timeout_ms >= 0 && now_ms() >= end)
+		if (timeout_ms >= 0 && tu_mono_ms() >= end)
 			return 1;
 		usleep((useconds_t)nap * 1000);
 		if (nap < 50)

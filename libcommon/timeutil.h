@@ -63,6 +63,13 @@ struct buf;
 #define TU_DURATION_MAX	(100L * 365 * 86400)
 #define TU_TIME_LIMIT	((int64_t)1 << 40)
 
+/* The monotonic clock, in seconds and in milliseconds, for deadlines and
+ * backoffs; tu_nap sleeps secs (<= 0: not at all; a signal may end it
+ * early). */
+double tu_mono(void);
+long long tu_mono_ms(void);
+void tu_nap(double secs);
+
 int tu_parse_iso(const char *s, time_t *out, struct buf *err);
 void tu_format_iso(time_t t, struct buf *out);
 void tu_format_stamp(time_t t, struct buf *out);

@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "sig.h"
 #include "tool_agent.h"
+#include "timeutil.h"
 
 /* ---- todo ---- */
 
@@ -275,15 +276,6 @@ collect(struct child *c, int i, struct buf *out)
 	buf_release(&text);
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 delegate_run(const struct tool *t, struct tool_env *env, cJSON *args,
     struct buf *out)
@@ -328,7 +320,7 @@ delegate_run(const struct tool *t, struct tool_env *env, cJSON *args,
 	if (!turns)
 		turns = "10";
 	memset(kids, 0, sizeof(kids));
-	end = mono() + (double)limit;
+	end = tu_mono() + (double)limit;
 	while (started < n || running) {
 		while (started < n && running < par) {
 			if (start_child(env, &kids[started], goals[started],
@@ -347,7 +339,7 @@ delegate_run(const struct tool *t, struct tool_env *env, cJSON *args,
 				running--;
 			}
 		}
-		if (sig_interrupted || mono() > end) {
+		if (sig_interrupted || tu_mono() > end) {
 			rc = hm_fail(out, HM_EFAIL, sig_interrupted ?
 			    "interrupted" : "delegated tasks took longer than "
 			    "delegate.timeout (%ld s)", limit);

@@ -26,6 +26,7 @@
 #include "base64.h"
 #include "http_conn.h"
 #include "ws.h"
+#include "timeutil.h"
 
 #define WS_HEAD_MAX	16384	/* bytes of the upgrade answer's head */
 #define WS_CHUNK	16384	/* room made for each read */
@@ -45,19 +46,10 @@ struct ws {
 	int late;		/* read past the deadline in this call */
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long
 left_ms(long long deadline)
 {
-	long long d = deadline - now_ms();
+	long long d = deadline - tu_mono_ms();
 
 	return d < 0 ? 0 : d > LONG_MAX ? LONG_MAX : (long)d;
 }
@@ -150,7 +142,7 @@ upgrade(struct ws *w, const struct ws_url *u, const char *const *headers,
 			rc = hm_fail(err, HM_EIO, "the upgrade answer's head "
 			    "is over %d bytes", WS_HEAD_MAX);
 		else if ((rc = fill(w, deadline, err)) == 0 &&
-		    now_ms() >= deadline)
+		    tu_mono_ms() >= deadline)
 			rc = hm_fail(err, HM_EIO, "no answer to the upgrade "
 			    "in time");
 		else if (rc >= 0)
@@ -183,7 +175,7 @@ ws_open(const char *url, const char *const *headers, long timeout,
 	*out = NULL;
 	if (timeout <= 0)
 		timeout = 30;
-	deadline = now_ms() + timeout * 1000;
+	deadline = tu_mono_ms() + timeout * 1000;
 	for (h = headers; h && *h; h++)
 		if (!strchr(*h, ':') || strpbrk(*h, "\r\n"))
 			return hm_fail(err, HM_EINVAL, "WebSocket header %d "
@@ -262,7 +254,7 @@ next_frame(struct ws *w, long long deadline, struct ws_frame *f,
 			}
 			return 1;
 		}
-		if (now_ms() >= deadline) {
+		if (tu_mono_ms() >= deadline) {
 			if (w->late)
 				return 0;
 			w->late = 1;
@@ -303,7 +295,7 @@ closed(struct ws *w, const struct ws_frame *f, struct buf *err)
 int
 ws_recv(struct ws *w, long timeout_ms, struct buf *msg, struct buf *err)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = tu_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct ws_frame f;
 	struct buf t;
 	int rc;
@@ -362,7 +354,7 @@ ws_fd(const struct ws *w)
 void
 ws_close(struct ws *w, int code)
 {
-	long long deadline = now_ms() + WS_CLOSE_MS;
+	long long deadline = tu_mono_ms() + WS_CLOSE_MS;
 	struct buf err = BUF_INIT;	/* nobody to tell */
 	unsigned char p[2];
 	struct ws_frame f;
