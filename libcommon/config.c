@@ -134,6 +134,8 @@ static const struct config_key keys[] = {
 	    "SMTP server, smtp://host:port", 0, 0, NULL },
 	{ "gateway.webhook.url", CONFIG_STR, NULL,
 	    "URL the webhook platform posts replies to", 0, 0, NULL },
+	{ "gateway.email.interval", CONFIG_INT, "60",
+	    "seconds between two looks into the IMAP inbox", 1, 86400, NULL },
 };
 
 const struct config_key *

@@ -61,6 +61,8 @@ struct gw {
 	long max_turns;
 	FILE *log;
 	unsigned seq;
+	char **recovered;	/* "PLATFORM CHAT ID" of inbox_recover's */
+	size_t nrecovered;
 };
 
 static double
@@ -308,6 +310,33 @@ enqueue(struct gw *g, struct gw_msg *m, char *inbox)
 	it->inbox = inbox;
 }
 
+/* "PLATFORM CHAT MESSAGE_ID", malloc'd, or NULL without an id. */
+static char *
+msg_key(const struct gw_msg *m)
+{
+	struct buf b = BUF_INIT;
+
+	if (!m->message_id || !m->chat)
+		return NULL;
+	buf_addf(&b, "%s %s %s", m->platform, m->chat, m->message_id);
+	return buf_detach(&b);
+}
+
+/* Was m recovered from inbox/?  A platform acked after the inbox was
+ * written (a crash between the two) hands it over again. */
+static int
+recovered(struct gw *g, const struct gw_msg *m)
+{
+	char *k = msg_key(m);
+	size_t i;
+	int hit = 0;
+
+	for (i = 0; k && i < g->nrecovered && !hit; i++)
+		hit = !strcmp(g->recovered[i], k);
+	free(k);
+	return hit;
+}
+
 /* Messages a previous run accepted and did not answer. */
 static void
 inbox_recover(struct gw *g)
@@ -331,6 +360,12 @@ inbox_recover(struct gw *g)
 				cJSON_Delete(o);
 				if (m.platform && m.chat && m.text) {
 					glog(g, "recovered %s", p.s);
+					g->recovered = xrealloc(g->recovered,
+					    (g->nrecovered + 1) *
+					    sizeof(*g->recovered));
+					if ((g->recovered[g->nrecovered] =
+					    msg_key(&m)))
+						g->nrecovered++;
 					enqueue(g, &m, xstrdup(p.s));
 				}
 				gw_msg_release(&m);
@@ -627,11 +662,24 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 	struct item tmp;
 	int a;
 
+	if (recovered(g, m)) {
+		glog(g, "%s: message %s is in the inbox already", m->platform,
+		    m->message_id);
+		return;
+	}
 	a = pairing_allowed(g->cfg, m->platform, m->user, &err);
 	if (a <= 0) {
 		if (a < 0)
 			glog(g, "%s", err.s);
-		if (a == 0 && !m->is_group) {
+		if (a == 0 && !m->is_group && f->p->quiet_strangers) {
+			/* no answer (email: a spam reflector); the request
+			 * shows in `pair list` for the owner to approve */
+			buf_reset(&err);
+			pairing_request(m->platform, m->user, m->user_name,
+			    m->chat, time(NULL), code, &err);
+			glog(g, "%s: no pairing answer to %s (quiet platform)",
+			    m->platform, m->user);
+		} else if (a == 0 && !m->is_group) {
 			buf_reset(&err);
 			if (pairing_request(m->platform, m->user, m->user_name,
 			    m->chat, time(NULL), code, &err) == 0)
@@ -649,7 +697,6 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 			free(tmp.key);
 		}
 		glog(g, "%s: user %s is not allowed", m->platform, m->user);
-		(void)f;
 		buf_release(&err);
 		buf_release(&r);
 		return;
@@ -849,6 +896,9 @@ shut(struct gw *g)
 		free(g->pf[i].p);
 		free(g->pf[i].last_error);
 	}
+	for (i = 0; i < g->nrecovered; i++)
+		free(g->recovered[i]);
+	free(g->recovered);
 	free(g->t);
 	free(g->q);
 	free(g->pf);

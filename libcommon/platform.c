@@ -9,6 +9,7 @@
 
 static const struct platform *const known[] = {
 	&platform_telegram_proto,
+	&platform_email_proto,
 };
 
 void

@@ -8,5 +8,6 @@
 #include "platform.h"
 
 extern const struct platform platform_telegram_proto;
+extern const struct platform platform_email_proto;
 
 #endif

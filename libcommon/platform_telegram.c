@@ -383,5 +383,6 @@ tg_send(struct platform *p, const char *chat, const char *thread,
 }
 
 const struct platform platform_telegram_proto = {
-	"telegram", 4096, tg_open, tg_poll, tg_ack, tg_send, tg_close, 0, NULL
+	"telegram", 4096, tg_open, tg_poll, tg_ack, tg_send, tg_close, 0, NULL,
+	0
 };

@@ -209,7 +209,9 @@ test_table(void)
 
 	ok(platform_new("myspace") == NULL, "no platform 'myspace'");
 	platform_names(&names);
-	is_str(buf_str(&names), "telegram", "platform_names");
+	ok(!strncmp(buf_str(&names), "telegram", 8) && (!names.s[8] ||
+	    names.s[8] == ','), "platform_names: telegram first (%s)",
+	    buf_str(&names));
 	p = platform_new("telegram");
 	ok(p && !strcmp(p->name, "telegram") && p->max_len == 4096 &&
 	    !p->state, "platform_new(telegram): a fresh copy, max_len 4096");
