@@ -1,8 +1,9 @@
 /*
  * mime.h: Internet mail (RFC 5322, MIME) read and written as text, for
  * the email platform (platform_email.c).  Pure functions: no files, no
- * network, no state; mime.c reads, mime_text.c turns bodies into text
- * people wrote, mime_compose.c writes.
+ * network, no state; mime.c reads a message, mime_text.c decodes
+ * (transfer encodings, encoded words, charsets) and cuts quotes,
+ * mime_compose.c writes.
  *
  * Reading.  mime_parse takes one raw message (CRLF or LF line ends, as
  * IMAP or a Maildir file hold it) and fills a struct mime_msg whose

@@ -119,6 +119,7 @@ header(struct buf *out, const char *name, const char *value)
 		p += w;
 	}
 	buf_adds(out, "\r\n");
+	free(v);
 }
 
 /* Subject: as it is when printable ASCII, else RFC 2047 B words of at

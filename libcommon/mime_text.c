@@ -1,10 +1,11 @@
 /*
- * mime_text.c: the text of a mail as people read it (mime.h): bytes in
- * a declared charset made clean UTF-8, and the quoted previous message
- * cut from the end of a reply.  UTF-8, US-ASCII and Latin-1 are
- * converted here; other charsets go through iconv(3), and bytes that
- * are still not UTF-8 are read as Latin-1 (html_utf8_clean), so the
- * text handed on is always valid.
+ * mime_text.c: the text of a mail as people read it (mime.h): transfer
+ * encodings (quoted-printable, base64) and RFC 2047 encoded words
+ * undone, bytes in a declared charset made clean UTF-8, and the quoted
+ * previous message cut from the end of a reply.  UTF-8, US-ASCII and
+ * Latin-1 are converted here; other charsets go through iconv(3), and
+ * bytes that are still not UTF-8 are read as Latin-1 (html_utf8_clean),
+ * so the text handed on is always valid.
  */
 #include <ctype.h>
 #include <iconv.h>
@@ -84,6 +85,154 @@ mime_to_utf8(const char *s, size_t n, const char *charset, struct buf *out)
 	}
 	html_utf8_clean(buf_str(&raw), raw.len, out);
 	buf_release(&raw);
+}
+
+/* ---- transfer encodings, encoded words ---- */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
+mime_qp_decode(const char *s, size_t n, int header, struct buf *out)
+{
+	size_t i, k;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (header && s[i] == '_') {
+			buf_addc(out, ' ');
+		} else if (s[i] != '=') {
+			buf_addc(out, s[i]);
+		} else if (i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			buf_addc(out, hi * 16 + lo);
+			i += 2;
+		} else {
+			/* a soft line break: '=', blanks, end of line */
+			for (k = i + 1; k < n && (s[k] == ' ' || s[k] == '\t' ||
+			    s[k] == '\r'); k++)
+				;
+			if (k < n && s[k] == '\n')
+				i = k;
+			else if (k >= n)
+				i = k - 1;
+			else
+				buf_addc(out, '=');
+		}
+	}
+}
+
+void
+mime_b64_decode(const char *s, size_t n, struct buf *out)
+{
+	unsigned long acc = 0;
+	size_t i;
+	int bits = 0, v;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = c - '0' + 52;
+		else if (c == '+' || c == '-')
+			v = 62;
+		else if (c == '/' || c == '_')
+			v = 63;
+		else if (c == '=')
+			break;
+		else
+			continue;	/* line breaks, junk */
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			buf_addc(out, (int)((acc >> bits) & 0xff));
+		}
+	}
+}
+
+/* Append one encoded word's text (charset cs, encoding enc, text t of
+ * n bytes) decoded as UTF-8; 0, or -1 when it is not one. */
+static int
+decode_word(const char *cs, size_t csn, char enc, const char *t, size_t n,
+    struct buf *out)
+{
+	struct buf raw = BUF_INIT;
+	char *charset;
+	size_t star;
+
+	if (enc == 'B' || enc == 'b')
+		mime_b64_decode(t, n, &raw);
+	else if (enc == 'Q' || enc == 'q')
+		mime_qp_decode(t, n, 1, &raw);
+	else
+		return -1;
+	star = strcspn(cs, "*?");	/* RFC 2231 language */
+	charset = xstrndup(cs, star < csn ? star : csn);
+	mime_to_utf8(buf_str(&raw), raw.len, charset, out);
+	free(charset);
+	buf_release(&raw);
+	return 0;
+}
+
+void
+mime_decode_words(const char *s, struct buf *out)
+{
+	const char *p = s, *cs, *q1, *q2, *end, *w;
+	size_t start = out->len, gap = 0, i;
+	int prev = 0;
+
+	while (*p) {
+		if (p[0] == '=' && p[1] == '?' && (q1 = strchr(p + 2, '?')) &&
+		    q1[1] && q1[2] == '?' && (end = strstr(q1 + 3, "?=")) &&
+		    !memchr(p, ' ', (size_t)(end - p))) {
+			cs = p + 2;
+			if (prev && gap)	/* blanks between two words */
+				buf_setlen(out, out->len - gap);
+			q2 = q1 + 3;
+			if (decode_word(cs, (size_t)(q1 - cs), q1[1], q2,
+			    (size_t)(end - q2), out) == 0) {
+				p = end + 2;
+				prev = 1;
+				gap = 0;
+				continue;
+			}
+		}
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+			while (*p == ' ' || *p == '\t' || *p == '\r' ||
+			    *p == '\n')
+				p++;
+			if (out->len > start || prev) {
+				buf_addc(out, ' ');
+				gap = 1;
+			}
+			continue;
+		}
+		/* plain text: up to the next blank or encoded word */
+		for (w = p; *p && *p != ' ' && *p != '\t' && *p != '\r' &&
+		    *p != '\n' && !(p > w && p[0] == '=' && p[1] == '?'); p++)
+			;
+		mime_to_utf8(w, (size_t)(p - w), NULL, out);
+		prev = 0;
+		gap = 0;
+	}
+	while (out->len > start && out->s[out->len - 1] == ' ')
+		buf_setlen(out, out->len - 1);
+	for (i = start; i < out->len; i++)	/* one line, always */
+		if ((unsigned char)out->s[i] < 0x20 || out->s[i] == 0x7f)
+			out->s[i] = ' ';
 }
 
 /* ---- the quoted tail of a reply ---- */

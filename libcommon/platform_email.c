@@ -233,24 +233,29 @@ threads_prune(cJSON *root)
 	free(v);
 }
 
-/* Add the entries of add (an object of id -> entry) to the file. */
-static int
-threads_add(cJSON *add, struct buf *err)
+/* Add the entries of add (an object of id -> entry) to the file.  Best
+ * effort: a thread not kept only costs a later answer its subject, so a
+ * failure is not the caller's. */
+static void
+threads_add(cJSON *add)
 {
+	struct buf eb = BUF_INIT, *err = &eb;
 	char *path = hm_path(EM_THREADS), *lp, *s;
 	cJSON *root, *it, *next;
-	int lk, rc;
+	int lk;
 
-	if (!cJSON_GetArraySize(add)) {
+	if (!cJSON_GetArraySize(add) || hm_mkparents(path, err) < 0) {
 		free(path);
-		return 0;
+		buf_release(&eb);
+		return;
 	}
 	lp = lock_sidecar(path);
 	lk = lock_take(lp, LOCK_EX, err);
 	free(lp);
 	if (lk < 0) {
 		free(path);
-		return lk;
+		buf_release(&eb);
+		return;
 	}
 	root = threads_load(path);
 	for (it = add->child; it; it = next) {
@@ -261,12 +266,12 @@ threads_add(cJSON *add, struct buf *err)
 	}
 	threads_prune(root);
 	s = cJSON_PrintUnformatted(root);
-	rc = atomic_write(path, s, strlen(s), 0600, err);
+	atomic_write(path, s, strlen(s), 0600, err);
 	cJSON_free(s);
 	cJSON_Delete(root);
 	lock_release(lk);
 	free(path);
-	return rc;
+	buf_release(&eb);
 }
 
 static const char *
@@ -525,8 +530,7 @@ fetch_new(struct platform *p, struct gw_msg **v, size_t *n, struct buf *err)
 	}
 	if (i < nu)
 		e->next_poll = mono();	/* more to take: soon */
-	/* Best effort: a thread not kept only costs a reply its subject. */
-	threads_add(add, NULL);
+	threads_add(add);
 	e->pending = xrealloc(e->pending, (e->npending + ntook + 1) *
 	    sizeof(*e->pending));
 	memcpy(e->pending + e->npending, took, ntook * sizeof(*took));
@@ -702,7 +706,7 @@ em_send(struct platform *p, const char *chat, const char *thread,
 		mine = refs_with(refs, id);
 		cJSON_AddItemToObject(add, id, entry_new(subj.s, mine, root ?
 		    root : parent ? parent : id, o.date));
-		threads_add(add, NULL);
+		threads_add(add);
 		cJSON_Delete(add);
 		free(mine);
 	}
