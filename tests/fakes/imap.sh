@@ -153,10 +153,23 @@ imap_deliver() {
 			"$FAKE_IMAP_DIR/mail/bot/new/$fake_imap_f_"
 }
 
-# imap_ask_ COMMAND: the server's untagged answer to COMMAND on INBOX
+# imap_ask_ search CRITERIA... | unsee UID: ask the server, as the bot,
+# with python's imaplib (no curl CLI needed); search prints the UIDs
 imap_ask_() {
-	curl -s --max-time 10 -u "bot:$FAKE_IMAP_PASSWORD" \
-		"imap://127.0.0.1:$(cat "$FAKE_IMAP_DIR/port")/INBOX" -X "$1"
+	"$FAKE_IMAP_PY" -S - "$(cat "$FAKE_IMAP_DIR/port")" \
+		"$FAKE_IMAP_PASSWORD" "$@" <<-\PY
+	import imaplib, sys
+	port, pw, what = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+	m = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+	m.login("bot", pw)
+	m.select("INBOX")
+	if what == "search":
+	    typ, data = m.uid("SEARCH", *sys.argv[4:])
+	    print(" ".join(x.decode() for x in data if x))
+	else:
+	    m.uid("STORE", sys.argv[4], "-FLAGS", "(\\Seen)")
+	m.logout()
+	PY
 }
 
 imap_count() {
@@ -165,15 +178,13 @@ imap_count() {
 	seen) fake_imap_q_=SEEN ;;
 	*) fake_imap_q_=ALL ;;
 	esac
-	imap_ask_ "UID SEARCH $fake_imap_q_" | tr -d '\r' |
-		sed -n 's/^\* SEARCH//p' | wc -w | tr -d ' '
+	imap_ask_ search "$fake_imap_q_" | wc -w | tr -d ' '
 }
 
 imap_uid() {
-	imap_ask_ "UID SEARCH HEADER Message-ID \"$1\"" | tr -d '\r' |
-		sed -n 's/^\* SEARCH *//p'
+	imap_ask_ search HEADER Message-ID "\"$1\""
 }
 
 imap_unsee() {
-	imap_ask_ "UID STORE $1 -FLAGS (\\Seen)" >/dev/null
+	imap_ask_ unsee "$1"
 }
