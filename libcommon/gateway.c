@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <time.h>
@@ -715,15 +716,20 @@ poll_all(struct gw *g, long timeout_ms)
 {
 	struct buf err = BUF_INIT;
 	struct gw_msg *v;
-	size_t i, k, n;
+	size_t i, k, n, asked = 0;
+	double wake = mono() + timeout_ms / 1000.0;
 	int rc;
 
 	for (i = 0; i < g->npf; i++) {
 		struct pf *f = &g->pf[i];
 
 		if (mono() < f->next_try || (timeout_ms < 1000 &&
-		    mono() - f->polled < 0.5))
+		    mono() - f->polled < 0.5)) {
+			if (f->next_try > 0 && f->next_try < wake)
+				wake = f->next_try;
 			continue;	/* down, or asked a moment ago */
+		}
+		asked++;
 		f->polled = mono();
 		v = NULL;
 		n = 0;
@@ -742,6 +748,9 @@ poll_all(struct gw *g, long timeout_ms)
 		if (f->p->ack(f->p, &err) < 0)
 			glog(g, "%s: %s", f->p->name, err.s);
 	}
+	/* every platform backs off: wait as a poll would have, not spin */
+	if (!asked && wake > mono())
+		poll(NULL, 0, (int)((wake - mono()) * 1000) + 1);
 	buf_release(&err);
 }
 
