@@ -144,6 +144,8 @@ static const struct config_key keys[] = {
 	    "WhatsApp Cloud API (Graph API) base URL", 0, 0, NULL },
 	{ "gateway.whatsapp.listen", CONFIG_STR, "127.0.0.1:8090",
 	    "HOST:PORT the WhatsApp webhook listens on", 0, 0, NULL },
+	{ "gateway.email.interval", CONFIG_INT, "60",
+	    "seconds between two looks into the IMAP inbox", 1, 86400, NULL },
 };
 
 const struct config_key *

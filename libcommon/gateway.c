@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <time.h>
@@ -82,16 +83,9 @@ struct gw {
 	unsigned seq;
 	struct pend *pend;	/* inbox files of this poll, not yet flushed */
 	size_t npend;
+	char **recovered;	/* "PLATFORM CHAT ID" of inbox_recover's */
+	size_t nrecovered;
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 glog(struct gw *g, const char *fmt, ...)
@@ -399,6 +393,33 @@ enqueue(struct gw *g, struct gw_msg *m, char *inbox)
 	it->inbox = inbox;
 }
 
+/* "PLATFORM CHAT MESSAGE_ID", malloc'd, or NULL without an id. */
+static char *
+msg_key(const struct gw_msg *m)
+{
+	struct buf b = BUF_INIT;
+
+	if (!m->message_id || !m->chat)
+		return NULL;
+	buf_addf(&b, "%s %s %s", m->platform, m->chat, m->message_id);
+	return buf_detach(&b);
+}
+
+/* Was m recovered from inbox/?  A platform acked after the inbox was
+ * written (a crash between the two) hands it over again. */
+static int
+recovered(struct gw *g, const struct gw_msg *m)
+{
+	char *k = msg_key(m);
+	size_t i;
+	int hit = 0;
+
+	for (i = 0; k && i < g->nrecovered && !hit; i++)
+		hit = !strcmp(g->recovered[i], k);
+	free(k);
+	return hit;
+}
+
 /* Messages a previous run accepted and did not answer. */
 static void
 inbox_recover(struct gw *g)
@@ -427,6 +448,12 @@ inbox_recover(struct gw *g)
 				cJSON_Delete(o);
 				if (m.platform && m.chat && m.text) {
 					glog(g, "recovered %s", p.s);
+					g->recovered = xrealloc(g->recovered,
+					    (g->nrecovered + 1) *
+					    sizeof(*g->recovered));
+					if ((g->recovered[g->nrecovered] =
+					    msg_key(&m)))
+						g->nrecovered++;
 					enqueue(g, &m, xstrdup(p.s));
 				}
 				gw_msg_release(&m);
@@ -464,7 +491,7 @@ failed(struct gw *g, struct pf *f, struct backoff *b, struct buf *err)
 	if (f->p->retry_after > b->delay)
 		b->delay = f->p->retry_after;
 	f->p->retry_after = 0;
-	b->next_try = mono() + b->delay;
+	b->next_try = tu_mono() + b->delay;
 	free(f->last_error);
 	f->last_error = xstrdup(buf_str(err));
 	if (!strncmp(buf_str(err), f->p->name, strlen(f->p->name)))
@@ -493,7 +520,7 @@ answer(struct gw *g, struct item *it, const char *text)
 	struct buf err = BUF_INIT, target = BUF_INIT;
 	int rc = -HM_EIO, queued = 0;
 
-	if (f && mono() >= f->out.next_try) {
+	if (f && tu_mono() >= f->out.next_try) {
 		rc = deliver(f->p, it->m.chat, it->m.thread, it->m.message_id,
 		    text, &err);
 		if (rc == 0)
@@ -736,11 +763,24 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 	struct item tmp;
 	int a;
 
+	if (recovered(g, m)) {
+		glog(g, "%s: message %s is in the inbox already", m->platform,
+		    m->message_id);
+		return;
+	}
 	a = pairing_allowed(g->cfg, m->platform, m->user, &err);
 	if (a <= 0) {
 		if (a < 0)
 			glog(g, "%s", err.s);
-		if (a == 0 && !m->is_group) {
+		if (a == 0 && !m->is_group && f->p->quiet_strangers) {
+			/* no answer (email: a spam reflector); the request
+			 * shows in `pair list` for the owner to approve */
+			buf_reset(&err);
+			pairing_request(m->platform, m->user, m->user_name,
+			    m->chat, time(NULL), code, &err);
+			glog(g, "%s: no pairing answer to %s (quiet platform)",
+			    m->platform, m->user);
+		} else if (a == 0 && !m->is_group) {
 			buf_reset(&err);
 			if (pairing_request(m->platform, m->user, m->user_name,
 			    m->chat, time(NULL), code, &err) == 0)
@@ -758,7 +798,6 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 			free(tmp.key);
 		}
 		glog(g, "%s: user %s is not allowed", m->platform, m->user);
-		(void)f;
 		buf_release(&err);
 		buf_release(&r);
 		return;
@@ -787,10 +826,10 @@ poll_all(struct gw *g, long timeout_ms)
 	for (i = 0; i < g->npf; i++) {
 		struct pf *f = &g->pf[i];
 
-		if (mono() < f->in.next_try || (timeout_ms < 1000 &&
-		    mono() - f->polled < 0.5))
+		if (tu_mono() < f->in.next_try || (timeout_ms < 1000 &&
+		    tu_mono() - f->polled < 0.5))
 			continue;	/* down, or asked a moment ago */
-		f->polled = mono();
+		f->polled = tu_mono();
 		asked++;
 		v = NULL;
 		n = 0;
@@ -824,7 +863,7 @@ poll_all(struct gw *g, long timeout_ms)
 static void
 idle(struct gw *g, long max_ms)
 {
-	double wake = mono() + max_ms / 1000.0, t;
+	double wake = tu_mono() + max_ms / 1000.0, t;
 	size_t i;
 
 	for (i = 0; i < g->npf; i++) {
@@ -833,8 +872,8 @@ idle(struct gw *g, long max_ms)
 		if (t < wake)
 			wake = t;
 	}
-	if (wake > mono())
-		usleep((useconds_t)((wake - mono()) * 1e6));
+	if (wake > tu_mono())
+		usleep((useconds_t)((wake - tu_mono()) * 1e6));
 }
 
 /* ---- the outbox ---- */
@@ -855,7 +894,7 @@ deliverable(struct gw *g, const char *name)
 	memset(&m, 0, sizeof(m));
 	if (outbox_read(p.s, &m, &err) < 0)
 		f = g->npf ? &g->pf[0] : NULL;	/* claim it: fail moves it */
-	else if ((f = find_pf(g, m.platform)) && mono() < f->out.next_try)
+	else if ((f = find_pf(g, m.platform)) && tu_mono() < f->out.next_try)
 		f = NULL;
 	outbox_msg_release(&m);
 	buf_release(&p);
@@ -1078,6 +1117,9 @@ shut(struct gw *g)
 	for (i = 0; i < g->nq; i++)
 		item_release(&g->q[i]);
 	close_platforms(g);
+	for (i = 0; i < g->nrecovered; i++)
+		free(g->recovered[i]);
+	free(g->recovered);
 	free(g->t);
 	free(g->q);
 	if (g->have_own)
@@ -1098,8 +1140,8 @@ outbox_due(struct gw *g, struct watch *w, double *last)
 	if (rc < 0)
 		glog(g, "outbox watch: %s", err.s);
 	buf_release(&err);
-	if (rc != 0 || mono() - *last >= RESCAN_EVERY) {
-		*last = mono();
+	if (rc != 0 || tu_mono() - *last >= RESCAN_EVERY) {
+		*last = tu_mono();
 		return 1;
 	}
 	return 0;
@@ -1168,9 +1210,9 @@ gateway_run(const struct config *cfg, const char *const *names,
 		schedule(&g);
 		if (outbox_due(&g, w, &last_scan))
 			outbox_pass(&g);
-		if (mono() - last_status >= 2) {
+		if (tu_mono() - last_status >= 2) {
 			write_status(&g);
-			last_status = mono();
+			last_status = tu_mono();
 		}
 		if (g.nt || g.nq)
 			usleep(50000);	/* short polls return at once */

@@ -8,7 +8,9 @@
  *                 (JSON, written before the platform is told to move on,
  *                 removed once the reply is sent or queued): a gateway
  *                 that dies between poll and reply answers it after the
- *                 restart, so nothing is lost (at least once)
+ *                 restart, so nothing is lost (at least once); when the
+ *                 platform hands it over again (it died before the ack),
+ *                 the copy is skipped by platform, chat and message id
  *   chats.json    chat key -> session id, so a chat continues one
  *                 session across messages and restarts; the key is
  *                 PLATFORM:CHAT[:THREAD], plus :USER in groups
@@ -21,13 +23,16 @@
  * at once and one per chat (later messages of that chat wait in order),
  * so a slow turn never blocks another chat.  Unknown users never reach
  * the agent: in a direct chat they get a pairing code (pairing.h), in a
- * group nothing.  Slash commands (/help /whoami /new /usage /model
- * /goal) are answered here.  A platform that fails is retried with
- * backoff (1 s doubling to 5 min, or its retry_after) while the others
- * go on; its polls and its sends back off apart, so a reply URL that is
- * down does not stop a webhook from taking messages.  With every
- * platform backing off the loop sleeps until the first may be asked.  The outbox is watched with inotify and scanned on an event,
- * and every few seconds for retries.  SIGINT or SIGTERM: stop polling, stop the turns (their
+ * group nothing; on a quiet_strangers platform (email) nothing either,
+ * but their pairing request is recorded for `pair list`.  Slash
+ * commands (/help /whoami /new /usage /model /goal) are answered here.
+ * A platform that fails is retried with backoff (1 s doubling to 5 min,
+ * or its retry_after) while the others go on; its polls and its sends
+ * back off apart, so a reply URL that is down does not stop a webhook
+ * from taking messages, and while every platform backs off the loop
+ * sleeps until the first may be asked: it never spins.  The outbox is
+ * watched with inotify and scanned on an event, and every few seconds
+ * for retries.  SIGINT or SIGTERM: stop polling, stop the turns (their
  * messages stay in inbox/ and are answered after a restart), exit 0.
  */
 #ifndef HM_GATEWAY_H

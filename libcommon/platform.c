@@ -14,6 +14,7 @@ static const struct platform *const known[] = {
 	&platform_discord_proto,
 	&platform_webhook_proto,
 	&platform_whatsapp_proto,
+	&platform_email_proto,
 };
 
 void

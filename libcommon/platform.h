@@ -18,6 +18,11 @@
  * the other platforms go on); -HM_EFAIL a refusal that a retry will not
  * mend (401 bad token, 409 a webhook is set, 400 chat not found).
  * retry_after (seconds, may be 0) says when to try again after a 429.
+ *
+ * quiet_strangers: the gateway answers nobody it does not know, not
+ * even with a pairing code (email: an answer to any sender would make
+ * the bot a spam reflector); their pairing request is still recorded,
+ * so `hermes-gateway pair list` shows it and the owner may approve it.
  */
 #ifndef HM_PLATFORM_H
 #define HM_PLATFORM_H
@@ -51,6 +56,7 @@ struct platform {
 	void (*close)(struct platform *p);
 	double retry_after;		/* set by poll/send on a 429 */
 	void *state;
+	int quiet_strangers;		/* no pairing answer to strangers */
 };
 
 void gw_msg_release(struct gw_msg *m);

@@ -767,5 +767,11 @@ dc_ack(struct platform *p, struct buf *err)
 }
 
 const struct platform platform_discord_proto = {
-	"discord", 2000, dc_open, dc_poll, dc_ack, dc_send, dc_close, 0, NULL
+	.name = "discord",
+	.max_len = 2000,
+	.open = dc_open,
+	.poll = dc_poll,
+	.ack = dc_ack,
+	.send = dc_send,
+	.close = dc_close,
 };

@@ -13,5 +13,6 @@ extern const struct platform platform_slack_proto;
 extern const struct platform platform_discord_proto;
 extern const struct platform platform_webhook_proto;
 extern const struct platform platform_whatsapp_proto;
+extern const struct platform platform_email_proto;
 
 #endif

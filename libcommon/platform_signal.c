@@ -420,6 +420,11 @@ sg_send(struct platform *p, const char *chat, const char *thread,
 }
 
 const struct platform platform_signal_proto = {
-	"signal", SG_MAX_LEN, sg_open, sg_poll, sg_ack, sg_send, sg_close, 0,
-	NULL
+	.name = "signal",
+	.max_len = SG_MAX_LEN,
+	.open = sg_open,
+	.poll = sg_poll,
+	.ack = sg_ack,
+	.send = sg_send,
+	.close = sg_close,
 };

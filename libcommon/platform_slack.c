@@ -654,6 +654,11 @@ slack_send(struct platform *p, const char *chat, const char *thread,
 }
 
 const struct platform platform_slack_proto = {
-	"slack", 4000, slack_open, slack_poll, slack_ack, slack_send,
-	slack_close, 0, NULL
+	.name = "slack",
+	.max_len = 4000,
+	.open = slack_open,
+	.poll = slack_poll,
+	.ack = slack_ack,
+	.send = slack_send,
+	.close = slack_close,
 };

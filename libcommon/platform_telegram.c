@@ -371,5 +371,11 @@ tg_send(struct platform *p, const char *chat, const char *thread,
 }
 
 const struct platform platform_telegram_proto = {
-	"telegram", 4096, tg_open, tg_poll, tg_ack, tg_send, tg_close, 0, NULL
+	.name = "telegram",
+	.max_len = 4096,
+	.open = tg_open,
+	.poll = tg_poll,
+	.ack = tg_ack,
+	.send = tg_send,
+	.close = tg_close,
 };

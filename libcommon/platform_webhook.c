@@ -279,5 +279,11 @@ wh_send(struct platform *p, const char *chat, const char *thread,
 }
 
 const struct platform platform_webhook_proto = {
-	"webhook", 32768, wh_open, wh_poll, wh_ack, wh_send, wh_close, 0, NULL
+	.name = "webhook",
+	.max_len = 32768,
+	.open = wh_open,
+	.poll = wh_poll,
+	.ack = wh_ack,
+	.send = wh_send,
+	.close = wh_close,
 };

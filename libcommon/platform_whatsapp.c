@@ -376,5 +376,11 @@ wa_send(struct platform *p, const char *chat, const char *thread,
 }
 
 const struct platform platform_whatsapp_proto = {
-	"whatsapp", 4096, wa_open, wa_poll, wa_ack, wa_send, wa_close, 0, NULL
+	.name = "whatsapp",
+	.max_len = 4096,
+	.open = wa_open,
+	.poll = wa_poll,
+	.ack = wa_ack,
+	.send = wa_send,
+	.close = wa_close,
 };
