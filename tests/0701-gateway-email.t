@@ -294,7 +294,7 @@ test_expect_success 'IMAP down at the start: the gateway keeps going and takes t
 	EOT
 	imap_deliver m8 &&
 	gw_start &&
-	wait_for grep -q "email: gateway.email: imap://127.0.0.1:$FAKE_IMAP_PORT: .*next try" \
+	wait_for grep -q "email: gateway.email: imap://127.0.0.1:$FAKE_IMAP_PORT: .*next poll" \
 		"$HERMES_HOME/logs/gateway.log" &&
 	kill -0 "$(cat gw.pid)" &&
 	imap_start &&
