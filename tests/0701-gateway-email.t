@@ -15,16 +15,6 @@ if ! smtp_have; then
 fi
 imap_setup && smtp_port || exit 1
 
-# wait_for CMD...: up to 20 s for CMD to succeed
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
-
 # the number of the last mail the sink accepted that holds TEXT (0: none)
 sent_n() {
 	n=$(grep -nF -- "$1" "$FAKE_SMTP_LOG" 2>/dev/null | tail -1 | cut -d: -f1)

@@ -8,16 +8,6 @@ WEBHOOK_SECRET=hook-SECRET-0123456789abcdef
 export WEBHOOK_SECRET
 ADDR_FILE="$HERMES_HOME/gateway/webhook.addr"
 
-# wait_for CMD...: up to 20 s for CMD to succeed
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
-
 sent_has() {
 	sink_sent | grep -q "$1"
 }

@@ -12,16 +12,6 @@ export WHATSAPP_TOKEN WHATSAPP_APP_SECRET WHATSAPP_VERIFY_TOKEN \
 	WHATSAPP_PHONE_NUMBER_ID
 ADDR_FILE="$HERMES_HOME/gateway/whatsapp.addr"
 
-# wait_for CMD...: up to 20 s for CMD to succeed
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
-
 # the texts the fake Graph API accepted, one JSON body a line
 sent_has() {
 	sink_sent | grep -q "$1"

@@ -10,15 +10,6 @@ HOME="$TEST_TMP/nohome"
 export HOME
 DRIVE="$MCP_PYTHON -S $TEST_ROOT/fakes/mcp_drive.py"
 
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
-
 sent_has() {
 	telegram_sent | grep -q "$1"
 }

@@ -4,16 +4,6 @@ test_description='hermes-gateway on Signal (signal-cli REST API): direct and gro
 . "$TEST_ROOT/fakes/llm.sh"
 . "$TEST_ROOT/fakes/signal.sh"
 
-# wait_for CMD...: up to 20 s for CMD to succeed
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
-
 sent_has() {
 	signal_sent | grep -q "$1"
 }

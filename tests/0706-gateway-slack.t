@@ -9,16 +9,6 @@ if ! slack_have_fake; then
 	exit 0
 fi
 
-# wait_for CMD...: up to 20 s for CMD to succeed
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
-
 sent_has() {
 	slack_sent | grep -q "$1"
 }

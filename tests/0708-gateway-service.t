@@ -4,15 +4,6 @@ test_description='hermes-gateway: install/uninstall as a systemd user unit; SIGH
 . "$TEST_ROOT/fakes/llm.sh"
 . "$TEST_ROOT/fakes/telegram.sh"
 
-wait_for() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
-
 sent_has() {
 	telegram_sent | grep -q "$1"
 }

@@ -41,6 +41,18 @@ test_failed=0
 test_bg_pids=
 test_cleanup_cmds=
 
+# wait_for CMD...: run CMD every 0.1 s until it succeeds, at most 20 s
+# (then non-zero).  CMD is run anew each time: pass a command, not the
+# output of one.
+wait_for() {
+	wait_for_i_=0
+	while ! "$@" 2>/dev/null; do
+		wait_for_i_=$((wait_for_i_ + 1))
+		[ $wait_for_i_ -lt 200 ] || return 1
+		sleep 0.1
+	done
+}
+
 test_bg_pid() {
 	test_bg_pids="$test_bg_pids $1"
 }
