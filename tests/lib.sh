@@ -53,6 +53,55 @@ wait_for() {
 	done
 }
 
+# fake_spawn NAME CMD...: start a fake peer in the background (stdin
+# /dev/null, its output in $TEST_TMP/NAME.err, its pid in
+# $TEST_TMP/NAME.pid, killed at exit) and wait up to 10 s for it to
+# write its port to $TEST_TMP/NAME.port; non-zero, with its output on
+# stderr, when it does not come up.  The pid lives in a file because
+# test bodies are subshells.
+fake_spawn() {
+	fake_spawn_n_=$1
+	shift
+	rm -f "$TEST_TMP/$fake_spawn_n_.port"
+	"$@" </dev/null >"$TEST_TMP/$fake_spawn_n_.err" 2>&1 &
+	fake_spawn_p_=$!
+	echo "$fake_spawn_p_" >"$TEST_TMP/$fake_spawn_n_.pid"
+	test_bg_pid "$fake_spawn_p_"
+	fake_spawn_i_=0
+	while [ ! -s "$TEST_TMP/$fake_spawn_n_.port" ]; do
+		if ! kill -0 "$fake_spawn_p_" 2>/dev/null ||
+			[ "$fake_spawn_i_" -ge 200 ]; then
+			echo "${fake_spawn_n_}: the fake did not come up" >&2
+			cat "$TEST_TMP/$fake_spawn_n_.err" >&2
+			fake_kill "$fake_spawn_n_"
+			return 1
+		fi
+		sleep 0.05
+		fake_spawn_i_=$((fake_spawn_i_ + 1))
+	done
+}
+
+# fake_kill NAME: stop the fake fake_spawn started (safe to call twice).
+# One started by another subshell is not ours to wait for: poll until it
+# is gone or a zombie.
+fake_kill() {
+	[ -s "$TEST_TMP/$1.pid" ] || return 0
+	fake_kill_p_=$(cat "$TEST_TMP/$1.pid")
+	rm -f "$TEST_TMP/$1.pid"
+	kill "$fake_kill_p_" 2>/dev/null || return 0
+	wait "$fake_kill_p_" 2>/dev/null
+	fake_kill_i_=0
+	while [ "$fake_kill_i_" -lt 100 ]; do
+		kill -0 "$fake_kill_p_" 2>/dev/null || break
+		case $(cat "/proc/$fake_kill_p_/stat" 2>/dev/null) in
+		*") Z "*) break ;;
+		esac
+		sleep 0.05
+		fake_kill_i_=$((fake_kill_i_ + 1))
+	done
+	return 0
+}
+
 test_bg_pid() {
 	test_bg_pids="$test_bg_pids $1"
 }

@@ -34,28 +34,11 @@ FAKE_DC_LOG="$TEST_TMP/discord.log"
 discord_start() {
 	discord_stop
 	FAKE_DC_LOG="$TEST_TMP/discord.log"
-	rm -f "$TEST_TMP/discord.port"
 	: >"$FAKE_DC_LOG"
-	"$FAKE_DC_PYTHON" -S "$FAKE_DC_PY" ${1:+--script "$1"} \
+	fake_spawn discord "$FAKE_DC_PYTHON" -S "$FAKE_DC_PY" ${1:+--script "$1"} \
 		--log "$FAKE_DC_LOG" --port-file "$TEST_TMP/discord.port" \
 		--token "${FAKE_DC_TOKEN:-fake-discord-token}" \
-		--timeout "${FAKE_DC_TIMEOUT:-120}" --watch-pid $$ \
-		</dev/null >"$TEST_TMP/discord.err" 2>&1 &
-	fake_dc_pid_=$!
-	echo "$fake_dc_pid_" >"$TEST_TMP/discord.pid"
-	test_bg_pid "$fake_dc_pid_"
-	fake_dc_i_=0
-	while [ ! -s "$TEST_TMP/discord.port" ]; do
-		if ! kill -0 "$fake_dc_pid_" 2>/dev/null ||
-			[ "$fake_dc_i_" -ge 200 ]; then
-			echo "discord_start: the fake did not come up" >&2
-			cat "$TEST_TMP/discord.err" >&2
-			discord_stop
-			return 1
-		fi
-		sleep 0.05
-		fake_dc_i_=$((fake_dc_i_ + 1))
-	done
+		--timeout "${FAKE_DC_TIMEOUT:-120}" --watch-pid $$ || return 1
 	FAKE_DC_PORT=$(cat "$TEST_TMP/discord.port")
 	HERMES_GATEWAY_DISCORD_API="http://127.0.0.1:$FAKE_DC_PORT/api/v10"
 	DISCORD_BOT_TOKEN=${FAKE_DC_TOKEN:-fake-discord-token}
@@ -64,23 +47,7 @@ discord_start() {
 }
 
 discord_stop() {
-	[ -s "$TEST_TMP/discord.pid" ] || return 0
-	fake_dc_p_=$(cat "$TEST_TMP/discord.pid")
-	rm -f "$TEST_TMP/discord.pid"
-	kill "$fake_dc_p_" 2>/dev/null || return 0
-	wait "$fake_dc_p_" 2>/dev/null
-	# Started by another subshell, it is not ours to wait for: poll until
-	# it is gone or a zombie.
-	fake_dc_i_=0
-	while [ "$fake_dc_i_" -lt 100 ]; do
-		kill -0 "$fake_dc_p_" 2>/dev/null || break
-		case $(cat "/proc/$fake_dc_p_/stat" 2>/dev/null) in
-		*") Z "*) break ;;
-		esac
-		sleep 0.05
-		fake_dc_i_=$((fake_dc_i_ + 1))
-	done
-	return 0
+	fake_kill discord
 }
 
 discord_ctl() {

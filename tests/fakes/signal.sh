@@ -34,28 +34,11 @@ FAKE_SIGNAL_ACCOUNT=${FAKE_SIGNAL_ACCOUNT:-+15550001}
 signal_start() {
 	signal_stop
 	FAKE_SIGNAL_LOG="$TEST_TMP/signal.log"
-	rm -f "$TEST_TMP/signal.port"
 	: >"$FAKE_SIGNAL_LOG"
-	"$FAKE_SIGNAL_PYTHON" -S "$FAKE_SIGNAL_PY" --script "$1" \
+	fake_spawn signal "$FAKE_SIGNAL_PYTHON" -S "$FAKE_SIGNAL_PY" --script "$1" \
 		--log "$FAKE_SIGNAL_LOG" --port-file "$TEST_TMP/signal.port" \
 		--account "$FAKE_SIGNAL_ACCOUNT" \
-		--timeout "${FAKE_SIGNAL_TIMEOUT:-120}" --watch-pid $$ \
-		</dev/null >"$TEST_TMP/signal.err" 2>&1 &
-	fake_sg_pid_=$!
-	echo "$fake_sg_pid_" >"$TEST_TMP/signal.pid"
-	test_bg_pid "$fake_sg_pid_"
-	fake_sg_i_=0
-	while [ ! -s "$TEST_TMP/signal.port" ]; do
-		if ! kill -0 "$fake_sg_pid_" 2>/dev/null ||
-			[ "$fake_sg_i_" -ge 200 ]; then
-			echo "signal_start: the fake did not come up" >&2
-			cat "$TEST_TMP/signal.err" >&2
-			signal_stop
-			return 1
-		fi
-		sleep 0.05
-		fake_sg_i_=$((fake_sg_i_ + 1))
-	done
+		--timeout "${FAKE_SIGNAL_TIMEOUT:-120}" --watch-pid $$ || return 1
 	FAKE_SIGNAL_PORT=$(cat "$TEST_TMP/signal.port")
 	HERMES_GATEWAY_SIGNAL_URL="http://127.0.0.1:$FAKE_SIGNAL_PORT"
 	SIGNAL_ACCOUNT=$FAKE_SIGNAL_ACCOUNT
@@ -64,23 +47,7 @@ signal_start() {
 }
 
 signal_stop() {
-	[ -s "$TEST_TMP/signal.pid" ] || return 0
-	fake_sg_p_=$(cat "$TEST_TMP/signal.pid")
-	rm -f "$TEST_TMP/signal.pid"
-	kill "$fake_sg_p_" 2>/dev/null || return 0
-	wait "$fake_sg_p_" 2>/dev/null
-	# Started by another subshell, it is not ours to wait for: poll until
-	# it is gone or a zombie.
-	fake_sg_i_=0
-	while [ "$fake_sg_i_" -lt 100 ]; do
-		kill -0 "$fake_sg_p_" 2>/dev/null || break
-		case $(cat "/proc/$fake_sg_p_/stat" 2>/dev/null) in
-		*") Z "*) break ;;
-		esac
-		sleep 0.05
-		fake_sg_i_=$((fake_sg_i_ + 1))
-	done
-	return 0
+	fake_kill signal
 }
 
 # signal_control_ PATH JSON: POST JSON to the fake's control PATH.

@@ -37,27 +37,10 @@ slack_have_fake() {
 slack_start() {
 	slack_stop
 	FAKE_SLACK_LOG="$TEST_TMP/slack.log"
-	rm -f "$TEST_TMP/slack.port"
 	: >"$FAKE_SLACK_LOG"
-	"$FAKE_SLACK_PYTHON" "$FAKE_SLACK_PY" ${1:+--script "$1"} \
+	fake_spawn slack "$FAKE_SLACK_PYTHON" "$FAKE_SLACK_PY" ${1:+--script "$1"} \
 		--log "$FAKE_SLACK_LOG" --port-file "$TEST_TMP/slack.port" \
-		--timeout "${FAKE_SLACK_TIMEOUT:-120}" --watch-pid $$ \
-		</dev/null >"$TEST_TMP/slack.err" 2>&1 &
-	fake_slack_pid_=$!
-	echo "$fake_slack_pid_" >"$TEST_TMP/slack.pid"
-	test_bg_pid "$fake_slack_pid_"
-	fake_slack_i_=0
-	while [ ! -s "$TEST_TMP/slack.port" ]; do
-		if ! kill -0 "$fake_slack_pid_" 2>/dev/null ||
-			[ "$fake_slack_i_" -ge 200 ]; then
-			echo "slack_start: the fake did not come up" >&2
-			cat "$TEST_TMP/slack.err" >&2
-			slack_stop
-			return 1
-		fi
-		sleep 0.05
-		fake_slack_i_=$((fake_slack_i_ + 1))
-	done
+		--timeout "${FAKE_SLACK_TIMEOUT:-120}" --watch-pid $$ || return 1
 	FAKE_SLACK_PORT=$(cat "$TEST_TMP/slack.port")
 	HERMES_GATEWAY_SLACK_API="http://127.0.0.1:$FAKE_SLACK_PORT"
 	SLACK_BOT_TOKEN=xoxb-fake-BOT
@@ -67,21 +50,7 @@ slack_start() {
 }
 
 slack_stop() {
-	[ -s "$TEST_TMP/slack.pid" ] || return 0
-	fake_slack_p_=$(cat "$TEST_TMP/slack.pid")
-	rm -f "$TEST_TMP/slack.pid"
-	kill "$fake_slack_p_" 2>/dev/null || return 0
-	wait "$fake_slack_p_" 2>/dev/null
-	fake_slack_i_=0
-	while [ "$fake_slack_i_" -lt 100 ]; do
-		kill -0 "$fake_slack_p_" 2>/dev/null || break
-		case $(cat "/proc/$fake_slack_p_/stat" 2>/dev/null) in
-		*") Z "*) break ;;
-		esac
-		sleep 0.05
-		fake_slack_i_=$((fake_slack_i_ + 1))
-	done
-	return 0
+	fake_kill slack
 }
 
 slack_ctl() {

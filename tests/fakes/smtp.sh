@@ -41,50 +41,19 @@ print(s.getsockname()[1])') || return 1
 
 smtp_start() {
 	smtp_stop
-	rm -f "$TEST_TMP/smtp.port"
 	touch "$FAKE_SMTP_LOG"
-	"$FAKE_SMTP_PYTHON" "$FAKE_SMTP_PY" --log "$FAKE_SMTP_LOG" \
+	fake_spawn smtp "$FAKE_SMTP_PYTHON" "$FAKE_SMTP_PY" --log "$FAKE_SMTP_LOG" \
 		--port-file "$TEST_TMP/smtp.port" \
 		--port "$(cat "$TEST_TMP/smtp.want" 2>/dev/null || echo 0)" \
 		--fail-file "$TEST_TMP/smtp.fail" \
-		--timeout "${FAKE_SMTP_TIMEOUT:-120}" --watch-pid $$ \
-		</dev/null >"$TEST_TMP/smtp.err" 2>&1 &
-	fake_smtp_pid_=$!
-	echo "$fake_smtp_pid_" >"$TEST_TMP/smtp.pid"
-	test_bg_pid "$fake_smtp_pid_"
-	fake_smtp_i_=0
-	while [ ! -s "$TEST_TMP/smtp.port" ]; do
-		if ! kill -0 "$fake_smtp_pid_" 2>/dev/null ||
-			[ "$fake_smtp_i_" -ge 200 ]; then
-			echo "smtp_start: the fake did not come up" >&2
-			cat "$TEST_TMP/smtp.err" >&2
-			smtp_stop
-			return 1
-		fi
-		sleep 0.05
-		fake_smtp_i_=$((fake_smtp_i_ + 1))
-	done
+		--timeout "${FAKE_SMTP_TIMEOUT:-120}" --watch-pid $$ || return 1
 	FAKE_SMTP_PORT=$(cat "$TEST_TMP/smtp.port")
 	FAKE_SMTP_URL="smtp://127.0.0.1:$FAKE_SMTP_PORT"
 	export FAKE_SMTP_PORT FAKE_SMTP_URL
 }
 
 smtp_stop() {
-	[ -s "$TEST_TMP/smtp.pid" ] || return 0
-	fake_smtp_p_=$(cat "$TEST_TMP/smtp.pid")
-	rm -f "$TEST_TMP/smtp.pid"
-	kill "$fake_smtp_p_" 2>/dev/null || return 0
-	wait "$fake_smtp_p_" 2>/dev/null
-	fake_smtp_i_=0
-	while [ "$fake_smtp_i_" -lt 100 ]; do
-		kill -0 "$fake_smtp_p_" 2>/dev/null || break
-		case $(cat "/proc/$fake_smtp_p_/stat" 2>/dev/null) in
-		*") Z "*) break ;;
-		esac
-		sleep 0.05
-		fake_smtp_i_=$((fake_smtp_i_ + 1))
-	done
-	return 0
+	fake_kill smtp
 }
 
 smtp_fail() {

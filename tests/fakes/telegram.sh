@@ -32,29 +32,12 @@ FAKE_TG_LOG="$TEST_TMP/telegram.log"
 telegram_start() {
 	telegram_stop
 	FAKE_TG_LOG="$TEST_TMP/telegram.log"
-	rm -f "$TEST_TMP/telegram.port"
 	: >"$FAKE_TG_LOG"
-	"$FAKE_TG_PYTHON" -S "$FAKE_TG_PY" --script "$1" --log "$FAKE_TG_LOG" \
-		--port-file "$TEST_TMP/telegram.port" \
+	fake_spawn telegram "$FAKE_TG_PYTHON" -S "$FAKE_TG_PY" --script "$1" \
+		--log "$FAKE_TG_LOG" --port-file "$TEST_TMP/telegram.port" \
 		--token "${FAKE_TG_TOKEN:-123:fake}" \
 		--id-file "$TEST_TMP/telegram.ids" \
-		--timeout "${FAKE_TG_TIMEOUT:-120}" --watch-pid $$ \
-		</dev/null >"$TEST_TMP/telegram.err" 2>&1 &
-	fake_tg_pid_=$!
-	echo "$fake_tg_pid_" >"$TEST_TMP/telegram.pid"
-	test_bg_pid "$fake_tg_pid_"
-	fake_tg_i_=0
-	while [ ! -s "$TEST_TMP/telegram.port" ]; do
-		if ! kill -0 "$fake_tg_pid_" 2>/dev/null ||
-			[ "$fake_tg_i_" -ge 200 ]; then
-			echo "telegram_start: the fake did not come up" >&2
-			cat "$TEST_TMP/telegram.err" >&2
-			telegram_stop
-			return 1
-		fi
-		sleep 0.05
-		fake_tg_i_=$((fake_tg_i_ + 1))
-	done
+		--timeout "${FAKE_TG_TIMEOUT:-120}" --watch-pid $$ || return 1
 	FAKE_TG_PORT=$(cat "$TEST_TMP/telegram.port")
 	HERMES_GATEWAY_TELEGRAM_API="http://127.0.0.1:$FAKE_TG_PORT"
 	TELEGRAM_BOT_TOKEN=${FAKE_TG_TOKEN:-123:fake}
@@ -63,23 +46,7 @@ telegram_start() {
 }
 
 telegram_stop() {
-	[ -s "$TEST_TMP/telegram.pid" ] || return 0
-	fake_tg_p_=$(cat "$TEST_TMP/telegram.pid")
-	rm -f "$TEST_TMP/telegram.pid"
-	kill "$fake_tg_p_" 2>/dev/null || return 0
-	wait "$fake_tg_p_" 2>/dev/null
-	# Started by another subshell, it is not ours to wait for: poll until
-	# it is gone or a zombie.
-	fake_tg_i_=0
-	while [ "$fake_tg_i_" -lt 100 ]; do
-		kill -0 "$fake_tg_p_" 2>/dev/null || break
-		case $(cat "/proc/$fake_tg_p_/stat" 2>/dev/null) in
-		*") Z "*) break ;;
-		esac
-		sleep 0.05
-		fake_tg_i_=$((fake_tg_i_ + 1))
-	done
-	return 0
+	fake_kill telegram
 }
 
 telegram_push() {
