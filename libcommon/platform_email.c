@@ -56,6 +56,7 @@
 #include "path.h"
 #include "platform.h"
 #include "platform_int.h"
+#include "timeutil.h"
 
 #define EM_THREADS	"gateway/email.threads.json"
 #define EM_THREADS_MAX	1000	/* entries kept in it */
@@ -77,15 +78,6 @@ struct em {
 	unsigned long *pending;		/* polled, not yet \Seen */
 	size_t npending;
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 lower(char *s)
@@ -529,11 +521,13 @@ fetch_new(struct platform *p, struct gw_msg **v, size_t *n, struct buf *err)
 		(*v)[(*n)++] = m;
 	}
 	if (i < nu)
-		e->next_poll = mono();	/* more to take: soon */
+		e->next_poll = tu_mono();	/* more to take: soon */
 	threads_add(add);
 	e->pending = xrealloc(e->pending, (e->npending + ntook + 1) *
 	    sizeof(*e->pending));
-	memcpy(e->pending + e->npending, took, ntook * sizeof(*took));
+	if (ntook)	/* took is NULL when nothing was taken */
+		memcpy(e->pending + e->npending, took, ntook *
+		    sizeof(*took));
 	e->npending += ntook;
 out:
 	if (rc < 0) {
@@ -557,7 +551,7 @@ em_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
     struct buf *err)
 {
 	struct em *e = p->state;
-	double left = e->next_poll - mono();
+	double left = e->next_poll - tu_mono();
 	long ms;
 
 	*v = NULL;
@@ -568,10 +562,10 @@ em_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 			ms = timeout_ms;
 		if (ms > 0)
 			poll(NULL, 0, (int)ms);	/* a signal ends it early */
-		if (mono() < e->next_poll)
+		if (tu_mono() < e->next_poll)
 			return 0;
 	}
-	e->next_poll = mono() + (double)e->interval;
+	e->next_poll = tu_mono() + (double)e->interval;
 	return prefixed(fetch_new(p, v, n, err), err);
 }
 
@@ -622,7 +616,7 @@ new_id(const char *address)
 
 	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
 		for (i = 0; i < sizeof(r); i++)	/* rare: mix what we have */
-			r[i] ^= (unsigned char)(mono() * 1e6) + (unsigned char)
+			r[i] ^= (unsigned char)(tu_mono() * 1e6) + (unsigned char)
 			    (getpid() >> i);
 	}
 	buf_addf(&b, "hermes.%lld.", (long long)time(NULL));
