@@ -50,7 +50,7 @@ test_expect_success '1 GB of output: capped without holding it' '
 test_expect_success 'a timeout kills a command that ignores SIGTERM, and its children' '
 	call terminal "{\"command\": \"trap \\\"\\\" TERM; (sleep 300 &); sleep 300\", \"timeout\": 1}" &&
 	grep -q "killed after 1 s: timeout" result &&
-	! pgrep -f "sleep 300" >/dev/null
+	! test_pgrep "sleep 300" >/dev/null
 '
 
 test_expect_success 'background commands: start, poll, wait, kill' '
@@ -75,13 +75,13 @@ test_expect_success 'background commands: start, poll, wait, kill' '
 	grep -q "killed by signal" r5 &&
 	fake_llm_jq 6 "b[\"messages\"][-1][\"content\"]" >r6 &&
 	grep -q "^error: no background process" r6 &&
-	! pgrep -f "sleep 300" >/dev/null
+	! test_pgrep "sleep 300" >/dev/null
 '
 
 test_expect_success 'background processes are killed when hermes-ask exits' '
 	call terminal "{\"command\": \"sleep 301\", \"background\": true}" &&
 	grep -q "started bg_1" result &&
-	! pgrep -f "sleep 301" >/dev/null
+	! test_pgrep "sleep 301" >/dev/null
 '
 
 test_expect_success 'nobody watching: a dangerous command is denied, the model told why' '

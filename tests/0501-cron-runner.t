@@ -53,7 +53,7 @@ test_expect_success 'a tick killed mid-run: the run is recorded as killed, not r
 	i=0 && while [ "$(fake_llm_requests)" = 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
 	hermes-cron list | grep -q "	running$" &&
 	kill -9 $tp && wait $tp 2>/dev/null
-	pkill -9 -f "hermes-ask --json -q --source cron" 2>/dev/null
+	test_pkill 9 "hermes-ask --json -q --source cron" 2>/dev/null
 	i=0 && while hermes-cron list | grep -q "	running$" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
 	hermes-cron tick --now 2030-01-02T09:01:00+01:00 &&
 	log_of daily | tail -1 >last &&

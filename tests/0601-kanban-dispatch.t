@@ -80,14 +80,14 @@ test_expect_success 'a worker killed with SIGKILL: a second attempt succeeds, ne
 	EOT
 	fake_llm_start openai s.json &&
 	{ hermes-kanban dispatch --max 2 2>dispatch.err & dp=$!; } &&
-	i=0 && while ! pgrep -f "hermes-ask --json -q --source kanban" >pids && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	i=0 && while ! test_pgrep "hermes-ask --json -q --source kanban" >pids && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
 	test_line_count = 1 pids &&
 	test_expect_code 4 hermes-kanban dispatch --once 2>err &&
 	grep -q "another dispatcher" err &&
 	kill -9 "$(cat pids)" &&
 	max=0 && i=0 &&
 	while ! hermes-kanban list -s done | grep -q "$id" && [ $i -lt 150 ]; do
-		n=$(pgrep -f "hermes-ask --json -q --source kanban" | wc -l)
+		n=$(test_pgrep "hermes-ask --json -q --source kanban" | wc -l)
 		[ "$n" -gt "$max" ] && max=$n
 		sleep 0.1; i=$((i + 1))
 	done &&
@@ -110,7 +110,7 @@ test_expect_success 'a dispatcher killed with its worker alive: after the lease,
 	EOT
 	fake_llm_start openai s.json &&
 	{ hermes-kanban dispatch 2>d1.err & d1=$!; } &&
-	i=0 && while ! pgrep -f "hermes-ask --json -q --source kanban" >old && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	i=0 && while ! test_pgrep "hermes-ask --json -q --source kanban" >old && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
 	test_line_count = 1 old &&
 	kill -9 $d1 && wait $d1 2>/dev/null;
 	kill -0 "$(cat old)" &&
@@ -118,7 +118,7 @@ test_expect_success 'a dispatcher killed with its worker alive: after the lease,
 	{ hermes-kanban dispatch 2>d2.err & d2=$!; } &&
 	max=0 && i=0 &&
 	while ! hermes-kanban list -s done | grep -q "$id" && [ $i -lt 150 ]; do
-		n=$(pgrep -f "hermes-ask --json -q --source kanban" | wc -l)
+		n=$(test_pgrep "hermes-ask --json -q --source kanban" | wc -l)
 		[ "$n" -gt "$max" ] && max=$n
 		sleep 0.1; i=$((i + 1))
 	done &&

@@ -138,7 +138,7 @@ test_expect_success 'a gateway killed between poll and reply answers after the r
 	wait_for llm_asked 1 &&
 	test -n "$(ls "$HERMES_HOME/gateway/inbox/")" &&
 	kill -9 "$(cat gw.pid)" && wait "$(cat gw.pid)" 2>/dev/null;
-	pkill -9 -f "hermes-ask --json -q --source telegram";
+	test_pkill 9 "hermes-ask --json -q --source telegram";
 	gw_start &&
 	wait_for sent_has "Answered after the restart." &&
 	gw_stop &&

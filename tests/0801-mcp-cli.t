@@ -256,7 +256,7 @@ test_expect_success 'the server stderr goes to its log, not ours' '
 '
 
 test_expect_success 'no server process is left behind' '
-	! pgrep -f "fakes/mcp.py stdio" >/dev/null
+	! test_pgrep "fakes/mcp.py stdio" >/dev/null
 '
 
 test_done

@@ -171,7 +171,7 @@ test_expect_success 'a malformed mcp.json is a warning naming it; the agent stil
 '
 
 test_expect_success 'a server left running is shut down when the agent ends' '
-	! pgrep -f "fakes/mcp.py stdio" >/dev/null
+	! test_pgrep "fakes/mcp.py stdio" >/dev/null
 '
 
 test_done

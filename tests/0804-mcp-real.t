@@ -57,7 +57,7 @@ json.dump(d, open(p, \"w\"))
 '
 
 test_expect_success 'everything: no server process is left behind' '
-	! pgrep -f "server-everything/dist/index.js stdio" >/dev/null
+	! test_pgrep "server-everything/dist/index.js stdio" >/dev/null
 '
 
 test_expect_success 'everything over Streamable HTTP on 127.0.0.1' '

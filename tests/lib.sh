@@ -102,6 +102,32 @@ fake_kill() {
 	return 0
 }
 
+# test_pgrep PATTERN: pgrep -f, but only this test file's processes
+# (working directory under $TEST_TMP, or our HERMES_HOME in their
+# environment), so test files run side by side (prove -j) never see or
+# kill each other's.  Exit 0 when it printed a pid.
+test_pgrep() {
+	test_pgrep_n_=0
+	for test_pgrep_p_ in $(pgrep -f "$1"); do
+		case $(readlink "/proc/$test_pgrep_p_/cwd" 2>/dev/null) in
+		"$TEST_TMP" | "$TEST_TMP"/*) ;;
+		*)	tr '\0' '\n' <"/proc/$test_pgrep_p_/environ" 2>/dev/null |
+				grep -qxF "HERMES_HOME=$HERMES_HOME" || continue ;;
+		esac
+		echo "$test_pgrep_p_"
+		test_pgrep_n_=$((test_pgrep_n_ + 1))
+	done
+	[ "$test_pgrep_n_" -gt 0 ]
+}
+
+# test_pkill SIGNAL PATTERN: kill -SIGNAL what test_pgrep PATTERN finds.
+test_pkill() {
+	for test_pkill_p_ in $(test_pgrep "$2"); do
+		kill "-$1" "$test_pkill_p_" 2>/dev/null
+	done
+	return 0
+}
+
 test_bg_pid() {
 	test_bg_pids="$test_bg_pids $1"
 }
