@@ -377,11 +377,13 @@ def serve_stdio(modes):
     workers = []
 
     def reply(resp_after):
+        # the reply and what follows it in one write: a notification
+        # sent "after" must not depend on how this process is scheduled
         resp, after = resp_after
-        if resp is not None:
-            send(resp)
-        for m in after:
-            send(m)
+        msgs = ([resp] if resp is not None else []) + list(after)
+        if msgs:
+            send("\n".join(m if isinstance(m, str) else dumps(m)
+                           for m in msgs))
 
     while True:
         item = inbox.get()
