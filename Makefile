@@ -62,7 +62,7 @@ libcommon.a: $(LIBO)
 	$(if $(Q),@echo '  AR      $@')
 	$(Q)rm -f $@ && $(AR) rcs $@ $(LIBO)
 
-tests/unit/%.t: tests/unit/%.c tests/unit/tap.h libcommon.a
+tests/unit/%.t: tests/unit/%.c tests/unit/tap.h tests/unit/fake.h libcommon.a
 	$(if $(Q),@echo '  CC      $@')
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< libcommon.a $(LDLIBS)
 

@@ -23,6 +23,7 @@
 #include "http.h"
 #include "path.h"
 #include "platform.h"
+#include "fake.h"
 #include "tap.h"
 
 #define TOKEN	"4242:SECRET-token-xyz"
@@ -34,31 +35,10 @@ static int fake_port;
 static int nfake;
 static char logpath[PATH_MAX];
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static void
 fake_stop(void)
 {
-	if (fake_pid <= 0)
-		return;
-	kill(fake_pid, SIGTERM);
-	waitpid(fake_pid, NULL, 0);
-	fake_pid = -1;
+	fake_kill(&fake_pid);
 }
 
 /* Start the fake with script (JSON text); point the config at it. */
@@ -66,9 +46,10 @@ static int
 fake_start(const char *script)
 {
 	char spath[PATH_MAX], ppath[PATH_MAX], pid[32], url[64];
-	struct buf port = BUF_INIT;
+	char *const argv[] = { "python3", "-S", fake_py, "--script", spath,
+	    "--log", logpath, "--port-file", ppath, "--token", TOKEN,
+	    "--timeout", "60", "--watch-pid", pid, NULL };
 	FILE *f;
-	int i, fd;
 
 	fake_stop();
 	nfake++;
@@ -80,31 +61,7 @@ fake_start(const char *script)
 		return -1;
 	fputs(script, f);
 	fclose(f);
-	fflush(stdout);
-	if ((fake_pid = fork()) < 0)
-		return -1;
-	if (fake_pid == 0) {
-		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-		}
-		execlp("python3", "python3", "-S", fake_py, "--script", spath,
-		    "--log", logpath, "--port-file", ppath, "--token", TOKEN,
-		    "--timeout", "60", "--watch-pid", pid, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 400; i++) {
-		buf_reset(&port);
-		if (buf_read_file(&port, ppath) == 0 && port.len)
-			break;
-		if (waitpid(fake_pid, NULL, WNOHANG) == fake_pid) {
-			fake_pid = -1;
-			break;
-		}
-		nap_ms(25);
-	}
-	fake_port = port.len ? (int)strtol(port.s, NULL, 10) : 0;
-	buf_release(&port);
+	fake_pid = fake_spawn(argv, ppath, &fake_port);
 	if (fake_port <= 0)
 		return -1;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_port);
@@ -509,7 +466,7 @@ main(int argc, char **argv)
 	test_errors();
 	fake_stop();
 	http_cleanup();
-	nftw(home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fake_rmtree(home);
 	buf_release(&py);
 	buf_release(&err);
 	return done_testing();

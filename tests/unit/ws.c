@@ -35,6 +35,7 @@
 #include "base64.h"
 #include "path.h"
 #include "ws.h"
+#include "fake.h"
 #include "tap.h"
 
 #define SECRET	"Bearer SECRET-xapp-123"
@@ -45,15 +46,6 @@ static pid_t fake_pid = -1;
 static int port;
 static const char *const hdrs[] = { "Authorization: " SECRET,
     "X-Hermes-Test: yes", NULL };
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static long long
 now_ms(void)
@@ -68,49 +60,21 @@ static int
 fake_start(const char *py)
 {
 	char ppath[PATH_MAX], pid[32];
-	struct timespec nap = { 0, 25000000 };
-	struct buf b = BUF_INIT;
-	int i, fd;
+	char *const argv[] = { "python3", "-S", (char *)py, "--log", logpath,
+	    "--port-file", ppath, "--timeout", "120", "--watch-pid", pid,
+	    NULL };
 
 	snprintf(ppath, sizeof(ppath), "%s/ws.port", dir);
 	snprintf(logpath, sizeof(logpath), "%s/ws.log", dir);
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	fflush(stdout);
-	if ((fake_pid = fork()) < 0)
-		return -1;
-	if (fake_pid == 0) {
-		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-		}
-		execlp("python3", "python3", "-S", py, "--log", logpath,
-		    "--port-file", ppath, "--timeout", "120", "--watch-pid",
-		    pid, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 400; i++) {
-		buf_reset(&b);
-		if (buf_read_file(&b, ppath) == 0 && b.len)
-			break;
-		if (waitpid(fake_pid, NULL, WNOHANG) == fake_pid) {
-			fake_pid = -1;
-			break;
-		}
-		nanosleep(&nap, NULL);
-	}
-	port = b.len ? (int)strtol(b.s, NULL, 10) : 0;
-	buf_release(&b);
+	fake_pid = fake_spawn(argv, ppath, &port);
 	return port > 0 ? 0 : -1;
 }
 
 static void
 fake_stop(void)
 {
-	if (fake_pid <= 0)
-		return;
-	kill(fake_pid, SIGTERM);
-	waitpid(fake_pid, NULL, 0);
-	fake_pid = -1;
+	fake_kill(&fake_pid);
 }
 
 /* ws://127.0.0.1:PORT + path, in a static buffer. */
@@ -645,7 +609,7 @@ main(int argc, char **argv)
 		test_query_only();
 	}
 	fake_stop();
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fake_rmtree(dir);
 	buf_release(&py);
 	return done_testing();
 }
