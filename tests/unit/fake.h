@@ -10,6 +10,12 @@
  *     --watch-pid options.
  *   fake_kill(&pid): SIGTERM and reap it; pid becomes -1.
  *   fake_rmtree(dir): remove a scratch directory and all below it.
+ *   fake_logged(logpath, key, value): the JSON lines of a fake's log
+ *     whose string member key is value, as a cJSON array (the caller
+ *     deletes it).
+ *   fake_platform(name, err): platform_new + config_load + open, as a
+ *     fresh gateway process would; NULL when open failed (err says why).
+ *   fake_platform_free(p): close and free; NULL is fine.
  */
 #ifndef HM_TEST_FAKE_H
 #define HM_TEST_FAKE_H
@@ -21,10 +27,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
+#include "config.h"
+#include "platform.h"
 
 static inline void
 fake_nap_ms(long ms)
@@ -98,6 +109,53 @@ static inline void
 fake_rmtree(const char *dir)
 {
 	nftw(dir, fake_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline cJSON *
+fake_logged(const char *logpath, const char *key, const char *value)
+{
+	struct buf b = BUF_INIT;
+	cJSON *out = cJSON_CreateArray(), *e;
+	const char *v;
+	char *line, *nl;
+
+	if (buf_read_file(&b, logpath) == 0 && b.s) {
+		for (line = b.s; (nl = strchr(line, '\n')); line = nl + 1) {
+			*nl = '\0';
+			e = cJSON_Parse(line);
+			v = cJSON_GetStringValue(cJSON_GetObjectItem(e, key));
+			if (v && !strcmp(v, value))
+				cJSON_AddItemToArray(out, e);
+			else
+				cJSON_Delete(e);
+		}
+	}
+	buf_release(&b);
+	return out;
+}
+
+static inline struct platform *
+fake_platform(const char *name, struct buf *err)
+{
+	struct config cfg = CONFIG_INIT;
+	struct platform *p = platform_new(name);
+
+	buf_reset(err);
+	if (!p || config_load(&cfg, err) < 0 || p->open(p, &cfg, err) < 0) {
+		free(p);
+		p = NULL;
+	}
+	config_release(&cfg);
+	return p;
+}
+
+static inline void
+fake_platform_free(struct platform *p)
+{
+	if (!p)
+		return;
+	p->close(p);
+	free(p);
 }
 
 #endif

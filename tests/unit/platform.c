@@ -74,25 +74,13 @@ fake_start(const char *script)
 static struct platform *
 tg_new(struct buf *err)
 {
-	struct config cfg = CONFIG_INIT;
-	struct platform *p = platform_new("telegram");
-
-	buf_reset(err);
-	if (config_load(&cfg, err) < 0 || p->open(p, &cfg, err) < 0) {
-		free(p);
-		p = NULL;
-	}
-	config_release(&cfg);
-	return p;
+	return fake_platform("telegram", err);
 }
 
 static void
 tg_free(struct platform *p)
 {
-	if (!p)
-		return;
-	p->close(p);
-	free(p);
+	fake_platform_free(p);
 }
 
 /* o's string member key, or "" */
@@ -109,24 +97,12 @@ str(const cJSON *o, const char *key)
 static cJSON *
 logged(const char *method)
 {
-	struct buf b = BUF_INIT;
-	cJSON *out = cJSON_CreateArray(), *e, *body;
-	char *line, *nl;
+	cJSON *lines = fake_logged(logpath, "method", method), *out, *e;
 
-	if (buf_read_file(&b, logpath) == 0 && b.s) {
-		for (line = b.s; *line; line = nl + 1) {
-			if (!(nl = strchr(line, '\n')))
-				break;
-			*nl = '\0';
-			e = cJSON_Parse(line);
-			if (!strcmp(str(e, "method"), method)) {
-				body = cJSON_DetachItemFromObject(e, "body");
-				cJSON_AddItemToArray(out, body);
-			}
-			cJSON_Delete(e);
-		}
-	}
-	buf_release(&b);
+	out = cJSON_CreateArray();
+	cJSON_ArrayForEach(e, lines)
+		cJSON_AddItemToArray(out, cJSON_DetachItemFromObject(e, "body"));
+	cJSON_Delete(lines);
 	return out;
 }
 

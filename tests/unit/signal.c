@@ -84,25 +84,13 @@ fake_start(const char *script)
 static struct platform *
 sg_new(struct buf *err)
 {
-	struct config cfg = CONFIG_INIT;
-	struct platform *p = platform_new("signal");
-
-	buf_reset(err);
-	if (config_load(&cfg, err) < 0 || p->open(p, &cfg, err) < 0) {
-		free(p);
-		p = NULL;
-	}
-	config_release(&cfg);
-	return p;
+	return fake_platform("signal", err);
 }
 
 static void
 sg_free(struct platform *p)
 {
-	if (!p)
-		return;
-	p->close(p);
-	free(p);
+	fake_platform_free(p);
 }
 
 static const char *
@@ -118,24 +106,7 @@ str(const cJSON *o, const char *key)
 static cJSON *
 logged(const char *endpoint)
 {
-	struct buf b = BUF_INIT;
-	cJSON *out = cJSON_CreateArray(), *e;
-	char *line, *nl;
-
-	if (buf_read_file(&b, logpath) == 0 && b.s) {
-		for (line = b.s; *line; line = nl + 1) {
-			if (!(nl = strchr(line, '\n')))
-				break;
-			*nl = '\0';
-			e = cJSON_Parse(line);
-			if (!strcmp(str(e, "endpoint"), endpoint))
-				cJSON_AddItemToArray(out, e);
-			else
-				cJSON_Delete(e);
-		}
-	}
-	buf_release(&b);
-	return out;
+	return fake_logged(logpath, "endpoint", endpoint);
 }
 
 static int
