@@ -12,6 +12,7 @@
 #include "hmac.h"
 #include "httpd.h"
 #include "path.h"
+#include "platform.h"
 #include "timeutil.h"
 
 static char *
@@ -74,23 +75,42 @@ start(struct gwlisten *l, struct buf *err)
 
 int
 gwlisten_poll(struct gwlisten *l, long timeout_ms, gwlisten_fn fn,
-    void *ctx, struct buf *err)
+    void *ctx, struct gw_msg **v, size_t *n, struct buf *err)
 {
 	double end = tu_mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0;
 	struct httpd_req *r;
 	long left;
-	int rc;
+	int rc = 0;
 
-	if (!l->srv && (rc = start(l, err)) < 0)
-		return rc;
-	for (;;) {
+	*v = NULL;
+	*n = 0;
+	if (!l->srv)
+		rc = start(l, err);
+	while (rc == 0) {
 		left = (long)((end - tu_mono()) * 1000);
 		rc = httpd_next(l->srv, left > 0 ? left : 0, &r, err);
-		if (rc < 0)
-			return rc;
-		if (rc == 0 || fn(ctx, r) > 0 || left <= 0)
-			return 0;
+		if (rc <= 0 || fn(ctx, r) > 0 || left <= 0)
+			break;
+		rc = 0;
 	}
+	if (rc < 0) {
+		gw_msgs_free(l->v, l->n);
+	} else {
+		rc = 0;
+		*v = l->v;
+		*n = l->n;
+	}
+	l->v = NULL;
+	l->n = 0;
+	return rc;
+}
+
+void
+gwlisten_add(struct gwlisten *l, struct gw_msg *m)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = *m;
+	memset(m, 0, sizeof(*m));
 }
 
 void
@@ -172,6 +192,7 @@ gwlisten_release(struct gwlisten *l)
 	for (i = 0; i < l->nheld; i++)
 		httpd_req_free(l->held[i]);	/* unanswered: resent */
 	free(l->held);
+	gw_msgs_free(l->v, l->n);
 	if (l->srv) {
 		httpd_close(l->srv);
 		path = addr_path(l);

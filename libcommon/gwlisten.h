@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 struct buf;
+struct gw_msg;
 struct httpd;
 struct httpd_req;
 
@@ -31,6 +32,8 @@ struct gwlisten {
 	struct httpd *srv;		/* NULL until the first poll */
 	struct httpd_req **held;	/* waiting for ack */
 	size_t nheld;
+	struct gw_msg *v;		/* what the poll in progress found */
+	size_t n;
 };
 
 /* What a platform does with one request: take it over (answer and free
@@ -42,9 +45,13 @@ typedef int (*gwlisten_fn)(void *ctx, struct httpd_req *r);
 int gwlisten_init(struct gwlisten *l, const char *name, const char *key,
     const char *spec, const char *allow, struct buf *err);
 /* Listen if not yet; hand requests to fn until one adds messages or
- * timeout_ms passes.  0, or -HM_EIO when the port cannot be had. */
+ * timeout_ms passes.  0 with the messages fn added in *v and *n (the
+ * caller's, as platform.h's poll wants them), or -HM_EIO when the port
+ * cannot be had (nothing handed over). */
 int gwlisten_poll(struct gwlisten *l, long timeout_ms, gwlisten_fn fn,
-    void *ctx, struct buf *err);
+    void *ctx, struct gw_msg **v, size_t *n, struct buf *err);
+/* fn's way to add a message: *m is moved in and left empty. */
+void gwlisten_add(struct gwlisten *l, struct gw_msg *m);
 void gwlisten_hold(struct gwlisten *l, struct httpd_req *r);
 /* 200 {"ok":true} to every held request. */
 void gwlisten_ack(struct gwlisten *l);

@@ -41,8 +41,6 @@ struct wh {
 	struct gwlisten l;
 	char *secret;
 	char *url;			/* where answers go, or NULL */
-	struct gw_msg *v;		/* what the poll in progress found */
-	size_t n;
 };
 
 static int
@@ -80,7 +78,6 @@ wh_close(struct platform *p)
 	if (!w)
 		return;
 	gwlisten_release(&w->l);
-	gw_msgs_free(w->v, w->n);
 	free(w->secret);
 	free(w->url);
 	free(w);
@@ -179,8 +176,7 @@ take(void *ctx, struct httpd_req *r)
 	m.message_id = id_of(j, "message_id");
 	m.is_group = cJSON_IsTrue(cJSON_GetObjectItem(j, "group"));
 	cJSON_Delete(j);
-	w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
-	w->v[w->n++] = m;
+	gwlisten_add(&w->l, &m);
 	gwlisten_hold(&w->l, r);
 	return 1;
 }
@@ -192,17 +188,7 @@ wh_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 	struct wh *w = p->state;
 	int rc;
 
-	*v = NULL;
-	*n = 0;
-	rc = gwlisten_poll(&w->l, timeout_ms, take, w, err);
-	if (rc == 0) {
-		*v = w->v;
-		*n = w->n;
-	} else {
-		gw_msgs_free(w->v, w->n);
-	}
-	w->v = NULL;
-	w->n = 0;
+	rc = gwlisten_poll(&w->l, timeout_ms, take, w, v, n, err);
 	gwlisten_scrub(err, w->secret);
 	return rc;
 }

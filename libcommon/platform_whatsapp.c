@@ -55,8 +55,6 @@ struct wa {
 	char *token;
 	char *phone_id;
 	char *url;			/* .../PHONE_ID/messages */
-	struct gw_msg *v;		/* what the poll in progress found */
-	size_t n;
 };
 
 static const char *const wa_needs[] = { "WHATSAPP_TOKEN",
@@ -112,7 +110,6 @@ wa_close(struct platform *p)
 	if (!w)
 		return;
 	gwlisten_release(&w->l);
-	gw_msgs_free(w->v, w->n);
 	free(w->app_secret);
 	free(w->verify_token);
 	free(w->token);
@@ -173,7 +170,7 @@ contact_name(const cJSON *value, const char *wa_id)
 	return name;
 }
 
-/* The text messages of one change's value, added to w->v. */
+/* The text messages of one change's value, added to the poll's. */
 static void
 take_value(struct wa *w, const cJSON *value)
 {
@@ -200,8 +197,7 @@ take_value(struct wa *w, const cJSON *value)
 		m.user_name = contact_name(value, from);
 		m.text = xstrdup(body);
 		m.message_id = str_dup(msg, "id");
-		w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
-		w->v[w->n++] = m;
+		gwlisten_add(&w->l, &m);
 	}
 }
 
@@ -212,7 +208,7 @@ take(void *ctx, struct httpd_req *r)
 	static const char ok[] = "{\"ok\":true}";
 	struct wa *w = ctx;
 	const cJSON *e, *c, *f;
-	size_t before = w->n;
+	size_t before = w->l.n;
 	cJSON *j;
 
 	if (strcmp(r->path, "/") && strcmp(r->path, "/webhook")) {
@@ -247,9 +243,9 @@ take(void *ctx, struct httpd_req *r)
 		}
 	}
 	cJSON_Delete(j);
-	if (w->n > before) {
+	if (w->l.n > before) {
 		gwlisten_hold(&w->l, r);
-		return (int)(w->n - before);
+		return (int)(w->l.n - before);
 	}
 	httpd_respond(r, 200, "application/json", ok, sizeof(ok) - 1, NULL);
 	httpd_req_free(r);
@@ -263,17 +259,7 @@ wa_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 	struct wa *w = p->state;
 	int rc;
 
-	*v = NULL;
-	*n = 0;
-	rc = gwlisten_poll(&w->l, timeout_ms, take, w, err);
-	if (rc == 0) {
-		*v = w->v;
-		*n = w->n;
-	} else {
-		gw_msgs_free(w->v, w->n);
-	}
-	w->v = NULL;
-	w->n = 0;
+	rc = gwlisten_poll(&w->l, timeout_ms, take, w, v, n, err);
 	return rc;
 }
 
