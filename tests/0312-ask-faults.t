@@ -101,7 +101,7 @@ test_expect_success 'fallback_models: the next model after the last failure' '
 '
 
 test_expect_success 'SIGINT mid-stream: exit 130, the session saved' '
-	echo "[{\"text\": \"$(printf "%0300d" 0)\", \"chunk\": 5, \"chunk_delay\": 0.05}]" >s.json &&
+	echo "[{\"text\": \"$(printf "%01200d" 0)\", \"chunk\": 5, \"chunk_delay\": 0.05}]" >s.json &&
 	fake_llm_start openai s.json || exit 1
 	hermes-ask "interrupt me please" >out 2>err &
 	pid=$! &&
