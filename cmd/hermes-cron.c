@@ -109,7 +109,7 @@ get_now(time_t *now)
 {
 	struct buf err = BUF_INIT;
 
-	*now = time(NULL);
+	*now = tu_now();
 	if (now_arg && tu_parse_iso(now_arg, now, &err) < 0) {
 		int rc = cli_usage_error("--now: %s", err.s);
 
@@ -139,7 +139,7 @@ cmd_add(int argc, char **argv)
 	size_t ns = 0;
 	char *id = NULL, *prompt = NULL;
 	struct schedule s;
-	time_t now = time(NULL), next;
+	time_t now = tu_now(), next;
 	int c, rc = 0, stop = 0;
 
 	memset(&def, 0, sizeof(def));
@@ -312,7 +312,7 @@ cmd_run(int argc, char **argv)
 		rc = HM_EXIT_FAIL;
 	} else {
 		sig_catch_interrupt();
-		rc = cron_run(c, job, time(NULL), status, &err);
+		rc = cron_run(c, job, tu_now(), status, &err);
 		if (rc == 0 && strcmp(status, "ok")) {
 			hm_error("%s: the run ended %s; see hermes-cron log %s",
 			    job->id, status, job->id);

@@ -118,11 +118,11 @@ cmd_pair(int argc, char **argv)
 	if ((rc = hm_home_init(&err)) < 0)
 		return hm_exit_status(rc, &err);
 	if (!strcmp(st.argv[0], "list") && st.argc == 1) {
-		rc = pairing_list(time(NULL), &out, &err);
+		rc = pairing_list(tu_now(), &out, &err);
 		if (rc == 0 && out.len)
 			fputs(out.s, stdout);
 	} else if (!strcmp(st.argv[0], "approve") && st.argc == 3) {
-		rc = pairing_approve(st.argv[1], st.argv[2], time(NULL), &user,
+		rc = pairing_approve(st.argv[1], st.argv[2], tu_now(), &user,
 		    &err);
 		if (rc == 0)
 			printf("%s\n", user);

@@ -424,12 +424,12 @@ cmd_claim(int argc, char **argv)
 	}
 	if (o.next) {
 		rc = board_claim_next(b, worker(), 0, o.ttl ? o.ttl : 900,
-		    time(NULL), &id, &err);
+		    tu_now(), &id, &err);
 		if (rc == 0 && !id)
 			rc = hm_fail(&err, HM_ECONFLICT, "no task is ready");
 	} else {
 		rc = board_claim(b, st.argv[0], worker(), 0, o.ttl ? o.ttl :
-		    900, time(NULL), &err);
+		    900, tu_now(), &err);
 	}
 	if (rc == 0)
 		printf("%s\n", id ? id : st.argv[0]);
@@ -454,7 +454,7 @@ change(int argc, char **argv)
 		return rc;
 	id = st.argv[0];
 	if (!strcmp(argv[0], "heartbeat")) {
-		rc = board_heartbeat(b, id, w, o.ttl ? o.ttl : 900, time(NULL),
+		rc = board_heartbeat(b, id, w, o.ttl ? o.ttl : 900, tu_now(),
 		    &err);
 	} else if (!strcmp(argv[0], "complete")) {
 		if (o.text && !(r = text_of(o.text)))
@@ -513,7 +513,7 @@ cmd_reclaim(int argc, char **argv)
 	if (rc == 0)
 		rc = config_get_long(&cfg, "kanban.max_attempts", &max, &err);
 	if (rc == 0)
-		rc = board_reclaim(b, time(NULL), max, dispatch_stop_worker,
+		rc = board_reclaim(b, tu_now(), max, dispatch_stop_worker,
 		    NULL, &n, &err);
 	if (rc == 0)
 		fprintf(stderr, "%s: %zu lease%s expired\n", hm_prog, n,

@@ -465,7 +465,7 @@ new_id(char *id, size_t size)
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		/* not secret, only needs to differ; a clash is retried */
-		x = ((uint32_t)time(NULL) * 2654435761u) ^
+		x = ((uint32_t)tu_now() * 2654435761u) ^
 		    ((uint32_t)getpid() << 12) ^ (++counter * 40503u);
 		memcpy(r, &x, sizeof(r));
 	}
@@ -587,7 +587,7 @@ board_add(struct board *b, const struct task_new *n, const char *actor,
 		return rc;
 	if ((rc = db_begin(b->db, err)) < 0)
 		return rc;
-	rc = add_tx(b, n, actor, time(NULL), buf, sizeof(buf), err);
+	rc = add_tx(b, n, actor, tu_now(), buf, sizeof(buf), err);
 	if ((rc = bd_finish(b, rc, err)) < 0)
 		return rc;
 	*id = xstrdup(buf);
@@ -665,7 +665,7 @@ link_tx(struct board *b, const char *child, const char *parent,
 {
 	struct peek c, p;
 	struct db_stmt *st;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	int rc, added, demote;
 
 	if ((rc = bd_peek(b, child, &c, err)) < 0)

@@ -177,7 +177,7 @@ set_pid_tx(struct board *b, const char *id, const char *worker,
 {
 	struct buf detail = BUF_INIT;
 	struct db_stmt *st;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	int rc;
 
@@ -225,7 +225,7 @@ complete_tx(struct board *b, const char *id, const char *worker,
     const char *result, struct buf *err)
 {
 	struct db_stmt *st;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	int rc;
 
@@ -270,7 +270,7 @@ static int
 block_tx(struct board *b, const char *id, const char *worker,
     const char *reason, struct buf *err)
 {
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	int rc;
 
@@ -308,7 +308,7 @@ unblock_tx(struct board *b, const char *id, const char *actor,
 {
 	enum task_status s;
 	struct db_stmt *st;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	int rc;
 
@@ -347,7 +347,7 @@ comment_tx(struct board *b, const char *id, const char *author,
     const char *text, struct buf *err)
 {
 	struct db_stmt *st;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	int rc;
 
@@ -400,7 +400,7 @@ fail_tx(struct board *b, const char *id, const char *kind,
 {
 	struct buf reason = BUF_INIT;
 	enum task_status s;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	int rc;
 
@@ -507,7 +507,7 @@ board_promote(struct board *b, size_t *n, struct buf *err)
 		*n = 0;
 	if ((rc = db_begin(b->db, err)) < 0)
 		return rc;
-	rc = bd_finish(b, bd_promote_children(b, NULL, "dispatch", time(NULL), &k,
+	rc = bd_finish(b, bd_promote_children(b, NULL, "dispatch", tu_now(), &k,
 	    err), err);
 	if (rc == 0 && n)
 		*n = k;
@@ -520,7 +520,7 @@ workspace_tx(struct board *b, const char *id, const char *dir,
 {
 	struct buf detail = BUF_INIT;
 	struct db_stmt *st;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	int rc;
 
@@ -565,7 +565,7 @@ rm_tx(struct board *b, const char *id, const char *actor, struct buf *err)
 	};
 	struct ids kids = { 0 };
 	struct db_stmt *st;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct peek p;
 	size_t i;
 	int rc;

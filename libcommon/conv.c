@@ -1,17 +1,17 @@
 /* conv.c: the neutral conversation; see conv.h. */
-#include <sys/time.h>
 #include <cjson/cJSON.h>
 
 #include "common.h"
 #include "conv.h"
+#include "timeutil.h"
 
 static double
 now(void)
 {
-	struct timeval tv;
+	struct timespec ts;
 
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	tu_now_ts(&ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 struct message *

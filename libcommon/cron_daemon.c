@@ -13,6 +13,7 @@
 #include "path.h"
 #include "sig.h"
 #include "watch.h"
+#include "timeutil.h"
 
 #define MAX_SLEEP_MS	3600000L	/* look again at least hourly */
 
@@ -36,14 +37,14 @@ cron_daemon(struct cron *c, struct buf *err)
 		next = 0;
 		buf_reset(&e);
 		if (jobs_load(&j, &e) == 0) {
-			if (cron_tick(c, &j, time(NULL), &ran, &e) < 0)
+			if (cron_tick(c, &j, tu_now(), &ran, &e) < 0)
 				hm_report(&e);
-			next = cron_earliest(c, &j, time(NULL));
+			next = cron_earliest(c, &j, tu_now());
 			jobs_release(&j);
 		} else {
 			hm_report(&e);	/* wait for the file to be fixed */
 		}
-		ms = next ? (long)(next - time(NULL)) * 1000 : MAX_SLEEP_MS;
+		ms = next ? (long)(next - tu_now()) * 1000 : MAX_SLEEP_MS;
 		if (ms < 1000)
 			ms = 1000;	/* at most a tick a second */
 		if (ms > MAX_SLEEP_MS)

@@ -278,7 +278,7 @@ cron_execute(struct cron *c, const struct job *job, int64_t row, time_t due,
     time_t started, const char *why, char *status, struct buf *err)
 {
 	struct outcome o;
-	time_t t0 = time(NULL);
+	time_t t0 = tu_now();
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -293,7 +293,7 @@ cron_execute(struct cron *c, const struct job *job, int64_t row, time_t due,
 	}
 	write_output(job, due, started, &o);
 	deliver(job, &o);
-	rc = cron_finish_row(c, job->id, row, started, started + (time(NULL) - t0),
+	rc = cron_finish_row(c, job->id, row, started, started + (tu_now() - t0),
 	    o.status, o.output, o.note.len ? o.note.s : NULL, o.session, err);
 	if (status)
 		snprintf(status, 24, "%s", o.status);

@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "sig.h"
 #include "worktree.h"
+#include "timeutil.h"
 
 #define WORKER_MEM	(256L << 20)	/* bytes we budget a worker */
 #define PASS_MS		500		/* between passes */
@@ -260,7 +261,7 @@ spawn(struct disp *d, const char *id, const char *name, struct buf *err)
 	d->w[d->n].pid = pid;
 	d->w[d->n].id = xstrdup(id);
 	d->w[d->n].name = xstrdup(name);
-	d->w[d->n].started = time(NULL);
+	d->w[d->n].started = tu_now();
 	d->n++;
 out:
 	if (fd >= 0)
@@ -288,7 +289,7 @@ fill(struct disp *d, struct buf *err)
 	while (rc == 0 && (long)d->n < d->max && !sig_interrupted) {
 		buf_reset(&name);
 		buf_addf(&name, "dispatch:%d:%d", (int)getpid(), ++d->seq);
-		rc = board_claim_next(d->b, name.s, 0, d->ttl, time(NULL), &id,
+		rc = board_claim_next(d->b, name.s, 0, d->ttl, tu_now(), &id,
 		    err);
 		if (rc < 0 || !id)
 			break;
@@ -313,8 +314,8 @@ pass(struct disp *d, int start, struct buf *err)
 	size_t n;
 	int rc;
 
-	reap(d, time(NULL));
-	rc = board_reclaim(d->b, time(NULL), d->max_attempts,
+	reap(d, tu_now());
+	rc = board_reclaim(d->b, tu_now(), d->max_attempts,
 	    dispatch_stop_worker, NULL, &n, err);
 	if (rc == 0)
 		rc = board_promote(d->b, &n, err);

@@ -32,7 +32,7 @@ gw_log(struct gw *g, const char *fmt, ...)
 
 	if (!g->log)
 		return;
-	tu_format_iso(time(NULL), &t);
+	tu_format_iso(tu_now(), &t);
 	fprintf(g->log, "%s ", t.s);
 	va_start(ap, fmt);
 	vfprintf(g->log, fmt, ap);
@@ -185,7 +185,7 @@ gw_ok(struct pf *f, struct backoff *b)
 {
 	b->delay = 0;
 	b->next_try = 0;
-	f->last_ok = time(NULL);
+	f->last_ok = tu_now();
 	free(f->last_error);
 	f->last_error = NULL;
 }

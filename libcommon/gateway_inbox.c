@@ -71,7 +71,7 @@ inbox_put(struct gw *g, const struct gw_msg *m, struct buf *err)
 	size_t len = strlen(t);
 	int fd = -1;
 
-	tu_format_stamp(time(NULL), &stamp);
+	tu_format_stamp(tu_now(), &stamp);
 	buf_addf(&rel, "gateway/inbox/%s.%d.%u.json", stamp.s, (int)getpid(),
 	    g->seq++);
 	path = hm_path(rel.s);
@@ -251,13 +251,13 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 			 * shows in `pair list` for the owner to approve */
 			buf_reset(&err);
 			pairing_request(m->platform, m->user, m->user_name,
-			    m->chat, time(NULL), code, &err);
+			    m->chat, tu_now(), code, &err);
 			gw_log(g, "%s: no pairing answer to %s (quiet platform)",
 			    m->platform, m->user);
 		} else if (a == 0 && !m->is_group) {
 			buf_reset(&err);
 			if (pairing_request(m->platform, m->user, m->user_name,
-			    m->chat, time(NULL), code, &err) == 0)
+			    m->chat, tu_now(), code, &err) == 0)
 				buf_addf(&r, "This bot does not know you yet. "
 				    "Your pairing code is %s; the owner can "
 				    "let you in with: hermes-gateway pair "

@@ -17,6 +17,7 @@
 #include "mcp_server.h"
 #include "outbox.h"
 #include "path.h"
+#include "timeutil.h"
 
 #define WAIT_DEFAULT	30000	/* ms */
 #define WAIT_MAX	300000
@@ -209,13 +210,10 @@ t_events_wait(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
 	long long after = after_of(x, args), end, seen = -1, next, left;
 	long long timeout = arg_num(args, "timeout_ms", WAIT_DEFAULT, 0,
 	    WAIT_MAX);
-	struct timespec ts;
 	long long deadline;
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	    timeout;
+	deadline = tu_mono_ms() + timeout;
 	p.v = cJSON_CreateArray();
 	for (;;) {
 		gwevents_end(&end);
@@ -231,9 +229,7 @@ t_events_wait(struct mcp_server_ctx *x, const cJSON *args, cJSON **res,
 			if (p.total)
 				break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		left = deadline - ((long long)ts.tv_sec * 1000 +
-		    ts.tv_nsec / 1000000);
+		left = deadline - tu_mono_ms();
 		if (left <= 0 || mcp_server_sleep(x, left < WAIT_TICK ?
 		    (long)left : WAIT_TICK))
 			break;

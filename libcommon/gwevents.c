@@ -19,6 +19,7 @@
 #include "lock.h"
 #include "path.h"
 #include "platform.h"
+#include "timeutil.h"
 
 #define HEADER_MAX	512	/* a header line is far shorter */
 #define CHUNK		65536
@@ -50,7 +51,7 @@ stamp(struct buf *b)
 {
 	char s[32];
 	struct tm tm;
-	time_t t = time(NULL);
+	time_t t = tu_now();
 
 	if (gmtime_r(&t, &tm) && strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ",
 	    &tm))

@@ -8,7 +8,7 @@
  * exists before either side goes on.  One poll loop then feeds stdin,
  * reads stderr and waits for the exit, which a pidfd makes pollable
  * (without one, on old kernels, the loop wakes every 20 ms to look).  The
- * deadline is CLOCK_MONOTONIC.  On timeout: SIGKILL to the group, reap.
+ * deadline is the monotonic clock (tu_mono_ms).  On timeout: SIGKILL to the group, reap.
  * Every fd is O_CLOEXEC and kept above 2, so the dup2s cannot collide.
  */
 #include <sys/stat.h>
@@ -22,14 +22,12 @@
 #include "common.h"
 #include "hooks.h"
 #include "path.h"
+#include "timeutil.h"
 
 static long
 hooks_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)tu_mono_ms();
 }
 
 static int

@@ -22,6 +22,7 @@
 #include "common.h"
 #include "http_mail.h"
 #include "sig.h"
+#include "timeutil.h"
 
 #define MAIL_TIMEOUT	30		/* seconds per wait, by default */
 #define LINE_CAP	(64 * 1024)	/* bytes of one response line */
@@ -39,15 +40,6 @@ struct http_mail_imap {
 	struct buf in;		/* received bytes, from off on unread */
 	size_t off;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 global_init(void)
@@ -199,7 +191,7 @@ wait_sock(struct http_mail_imap *im, short ev, double deadline,
 	for (;;) {
 		if (sig_interrupted)
 			return dead(im, err, "interrupted");
-		if ((left = deadline - now()) <= 0)
+		if ((left = deadline - tu_mono()) <= 0)
 			return dead(im, err, "no answer in time");
 		p.fd = im->sock;
 		p.events = ev;
@@ -216,7 +208,7 @@ static int
 send_all(struct http_mail_imap *im, const char *s, size_t n, long timeout,
     struct buf *err)
 {
-	double deadline = now() + timeout;
+	double deadline = tu_mono() + timeout;
 	CURLcode cc;
 	size_t sent;
 
@@ -240,7 +232,7 @@ send_all(struct http_mail_imap *im, const char *s, size_t n, long timeout,
 static int
 fill(struct http_mail_imap *im, long timeout, struct buf *err)
 {
-	double deadline = now() + timeout;
+	double deadline = tu_mono() + timeout;
 	char b[16384];
 	CURLcode cc;
 	size_t got;

@@ -18,6 +18,7 @@
 #include "httpd.h"
 #include "httpd_int.h"
 #include "num.h"
+#include "timeutil.h"
 
 #define MAX_HEADER	(16 * 1024)
 #define SEND_MS		1000	/* to write one answer */
@@ -41,15 +42,6 @@ struct httpd {
 	struct conn c[HTTPD_MAX_CONN];
 	size_t nc;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 name_addr(const struct sockaddr_storage *ss, char *out, size_t n, int *port)
@@ -208,7 +200,7 @@ reason(int status)
 static int
 send_all(int fd, const char *p, size_t n, long ms)
 {
-	double end = now() + ms / 1000.0;
+	double end = tu_mono() + ms / 1000.0;
 	struct pollfd pfd;
 	ssize_t w;
 
@@ -223,11 +215,11 @@ send_all(int fd, const char *p, size_t n, long ms)
 			continue;
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (now() >= end)
+		if (tu_mono() >= end)
 			return -1;
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		poll(&pfd, 1, (int)((end - now()) * 1000) + 1);
+		poll(&pfd, 1, (int)((end - tu_mono()) * 1000) + 1);
 	}
 	return 0;
 }
@@ -340,7 +332,7 @@ accept_all(struct httpd *h)
 		c = &h->c[h->nc++];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
-		c->deadline = now() + h->deadline_ms / 1000.0;
+		c->deadline = tu_mono() + h->deadline_ms / 1000.0;
 		name_addr(&ss, c->peer, sizeof(c->peer), NULL);
 	}
 }
@@ -421,14 +413,14 @@ httpd_next(struct httpd *h, long timeout_ms, struct httpd_req **req,
     struct buf *err)
 {
 	struct pollfd pfd[HTTPD_MAX_CONN + 1];
-	double end = now() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0, t,
+	double end = tu_mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0, t,
 	    wake;
 	size_t i, n;
 	int rc;
 
 	*req = NULL;
 	for (;;) {
-		t = now();
+		t = tu_mono();
 		wake = end;
 		for (i = 0; i < h->nc; ) {
 			if (t >= h->c[i].deadline) {
@@ -472,7 +464,7 @@ httpd_next(struct httpd *h, long timeout_ms, struct httpd_req **req,
 		if (rc > 0 && n > 0 && pfd[n - 1].fd == h->fd &&
 		    pfd[n - 1].revents)
 			accept_all(h);
-		if (now() >= end)
+		if (tu_mono() >= end)
 			return 0;
 	}
 }

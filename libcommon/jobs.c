@@ -194,7 +194,7 @@ parse_job(const cJSON *o, size_t i, struct job *j, struct buf *err)
 	/* the canonical form is what runs; the typed one if it is missing
 	 * (a hand-written entry) */
 	if (schedule_parse(j->canon ? j->canon : j->schedule, j->created ?
-	    j->created : time(NULL), &j->sched, NULL, &why) < 0) {
+	    j->created : tu_now(), &j->sched, NULL, &why) < 0) {
 		rc = bad(err, i, j->canon ? "canon" : "schedule", why.s);
 		buf_release(&why);
 		return rc;
@@ -374,7 +374,7 @@ new_id(void)
 	struct buf b = BUF_INIT;
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		unsigned long x = (unsigned long)time(NULL) ^
+		unsigned long x = (unsigned long)tu_now() ^
 		    ((unsigned long)getpid() << 16);
 
 		memcpy(r, &x, sizeof(r));

@@ -12,6 +12,7 @@
 #include "sig.h"
 #include "mcp_int.h"
 #include "common.h"
+#include "timeutil.h"
 
 static const char *const versions[] = {
 	MCP_PROTOCOL, "2025-06-18", "2025-03-26", "2024-11-05", NULL
@@ -20,10 +21,7 @@ static const char *const versions[] = {
 long long
 mcp_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return tu_mono_ms();
 }
 
 void

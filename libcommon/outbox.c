@@ -27,6 +27,7 @@
 #include "atomic.h"
 #include "outbox.h"
 #include "path.h"
+#include "timeutil.h"
 #include "utf8.h"
 
 #define TARGET_MAX	512
@@ -130,7 +131,7 @@ new_name(struct buf *b, char *created, size_t len)
 	char day[32];
 	uint32_t r;
 
-	clock_gettime(CLOCK_REALTIME, &now);
+	tu_now_ts(&now);
 	if (now.tv_sec < last.tv_sec || (now.tv_sec == last.tv_sec &&
 	    now.tv_nsec <= last.tv_nsec)) {
 		now = last;

@@ -181,7 +181,7 @@ new_code(char *code)
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		for (i = 0; i < 8; i++)
-			r[i] = (unsigned char)(rand() ^ (int)time(NULL) >> i);
+			r[i] = (unsigned char)(rand() ^ (int)tu_now() >> i);
 	for (i = 0; i < 8; i++)
 		code[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
 	code[8] = '\0';

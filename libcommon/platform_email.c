@@ -383,7 +383,7 @@ take(struct em *e, const char *raw, size_t len, const cJSON *known,
 		    mm.in_reply_to, mm.message_id);
 		cJSON_DeleteItemFromObjectCaseSensitive(add, mm.message_id);
 		cJSON_AddItemToObject(add, mm.message_id, entry_new(mm.subject,
-		    refs, m->thread, time(NULL)));
+		    refs, m->thread, tu_now()));
 		free(refs);
 	}
 	if (mm.text)
@@ -619,7 +619,7 @@ new_id(const char *address)
 			r[i] ^= (unsigned char)(tu_mono() * 1e6) + (unsigned char)
 			    (getpid() >> i);
 	}
-	buf_addf(&b, "hermes.%lld.", (long long)time(NULL));
+	buf_addf(&b, "hermes.%lld.", (long long)tu_now());
 	for (i = 0; i < sizeof(r); i++)
 		buf_addf(&b, "%02x", r[i]);
 	buf_addf(&b, "@%s", strchr(address, '@') + 1);
@@ -690,7 +690,7 @@ em_send(struct platform *p, const char *chat, const char *thread,
 	o.in_reply_to = parent;
 	o.references = refs;
 	o.auto_submitted = parent ? "auto-replied" : NULL;
-	o.date = time(NULL);
+	o.date = tu_now();
 	o.text = text;
 	mime_compose(&o, &msg);
 	rc = prefixed(http_mail_smtp_send(&a, e->address, rcpt, msg.s, msg.len,

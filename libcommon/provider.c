@@ -12,6 +12,7 @@
 #include "provider.h"
 #include "sig.h"
 #include "sse.h"
+#include "timeutil.h"
 
 struct known {
 	const char *name;
@@ -438,7 +439,7 @@ backoff(const struct provider *p, long k, double retry_after)
 	if (retry_after >= 0)
 		return retry_after > 60 ? 60 : retry_after;
 	if (!seed)
-		seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
+		seed = (unsigned)tu_now() ^ ((unsigned)getpid() << 16);
 	d = base * (double)(1L << (k < 10 ? k : 10));
 	d += base * (double)(rand_r(&seed) % 1000) / 1000.0;	/* jitter */
 	return d > 30 ? 30 : d;

@@ -35,6 +35,7 @@
 #include "db.h"
 #include "path.h"
 #include "session.h"
+#include "timeutil.h"
 
 #define TITLE_MAX 80	/* characters */
 #define AMBIG_SHOW 5	/* candidates named in an ambiguity error */
@@ -107,7 +108,7 @@ now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	tu_now_ts(&ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 

@@ -30,6 +30,7 @@
 #include "skill.h"
 #include "skill_int.h"
 #include "worktree.h"
+#include "timeutil.h"
 
 #define INSTALL_MAX_FILES 1000
 #define INSTALL_MAX_BYTES (20 * 1024 * 1024)
@@ -329,7 +330,7 @@ record(struct skill_install *in, const char *rel, struct buf *err)
 {
 	cJSON *o = skill_lock_json_load(), *skills, *e;
 	char stamp[32];
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	struct tm tm;
 	int rc;
 

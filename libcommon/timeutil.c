@@ -16,6 +16,8 @@
  * Nothing here reads or writes files; nothing prints.
  */
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <time.h>
 
@@ -439,6 +441,72 @@ tu_format_duration(long secs, struct buf *out)
 		buf_addf(out, "%lum", v % 3600 / 60);
 	if (v % 60)
 		buf_addf(out, "%lus", v % 60);
+}
+
+/*
+ * HERMES_NOW, parsed once: mode 0 real time, 1 fixed at now_at, 2 real
+ * time plus now_shift seconds.
+ */
+static int now_mode = -1;
+static time_t now_at;
+static long now_shift;
+
+static void
+now_init(void)
+{
+	const char *v = getenv("HERMES_NOW");
+	struct buf err = BUF_INIT;
+	long long at;
+	char *end;
+	long d;
+
+	now_mode = 0;
+	if (!v || !*v)
+		return;
+	if (*v == '+' || *v == '-') {
+		if (tu_parse_duration(v + 1, &d, &err) == 0) {
+			now_shift = *v == '-' ? -d : d;
+			now_mode = 2;
+		}
+	} else if (*v == '@') {
+		errno = 0;
+		at = strtoll(v + 1, &end, 10);
+		if (errno == 0 && end != v + 1 && !*end &&
+		    at > -TU_TIME_LIMIT && at < TU_TIME_LIMIT) {
+			now_at = (time_t)at;
+			now_mode = 1;
+		} else
+			buf_addf(&err, "'%s' is not @SECONDS", v);
+	} else if (tu_parse_iso(v, &now_at, &err) == 0)
+		now_mode = 1;
+	if (now_mode == 0)
+		fprintf(stderr, "HERMES_NOW: %s; using the real clock\n",
+		    err.len ? err.s : "not a time");
+	buf_release(&err);
+}
+
+time_t
+tu_now(void)
+{
+	struct timespec ts;
+
+	tu_now_ts(&ts);
+	return ts.tv_sec;
+}
+
+void
+tu_now_ts(struct timespec *ts)
+{
+	if (now_mode < 0)
+		now_init();
+	if (now_mode == 1) {
+		ts->tv_sec = now_at;
+		ts->tv_nsec = 0;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, ts);
+	if (now_mode == 2)
+		ts->tv_sec += now_shift;
 }
 
 double

@@ -63,6 +63,26 @@ struct buf;
 #define TU_DURATION_MAX	(100L * 365 * 86400)
 #define TU_TIME_LIMIT	((int64_t)1 << 40)
 
+/*
+ * The one clock.  Every path that asks what time it is calls tu_now()
+ * (seconds) or tu_now_ts() (with nanoseconds); nothing else calls
+ * time(2) or clock_gettime(CLOCK_REALTIME).  HERMES_NOW moves it, for
+ * tests and for debugging, the way faketime does:
+ *   HERMES_NOW=2026-11-24T09:00:00+01:00   a fixed instant (tu_parse_iso)
+ *   HERMES_NOW=@1795000000                 the same, in epoch seconds
+ *   HERMES_NOW=+365d  HERMES_NOW=-2h       the real clock moved by a
+ *                                          duration (tu_parse_duration);
+ *                                          it keeps running
+ * A fixed instant stands still.  The variable is read once, on the first
+ * call; a value that does not parse is reported once on stderr
+ * ("HERMES_NOW: ...") and the real clock is used.  Children inherit the
+ * variable, so a spawned hermes-ask sees the same time.  Durations and
+ * deadlines use the monotonic clock below, which HERMES_NOW leaves alone:
+ * a moved clock never makes anything wait longer or shorter.
+ */
+time_t tu_now(void);
+void tu_now_ts(struct timespec *ts);
+
 /* The monotonic clock, in seconds and in milliseconds, for deadlines and
  * backoffs; tu_nap sleeps secs (<= 0: not at all; a signal may end it
  * early). */

@@ -43,7 +43,7 @@ create(cJSON *args, struct buf *out)
 	struct schedule s;
 	struct job def;
 	char *id = NULL, **skills;
-	time_t now = time(NULL), next;
+	time_t now = tu_now(), next;
 	size_t n = 0;
 	int rc;
 

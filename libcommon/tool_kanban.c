@@ -12,6 +12,7 @@
 #include "board.h"
 #include "config.h"
 #include "tool_kanban.h"
+#include "timeutil.h"
 
 static const char *
 task_id(void)
@@ -137,7 +138,7 @@ do_heartbeat(struct board *b, cJSON *args, struct buf *out, struct buf *err)
 	int rc;
 
 	(void)args;
-	rc = board_heartbeat(b, task_id(), worker(), t, time(NULL), err);
+	rc = board_heartbeat(b, task_id(), worker(), t, tu_now(), err);
 	if (rc == 0)
 		buf_addf(out, "lease extended by %ld s", t);
 	return rc;

@@ -19,6 +19,7 @@
 #include "path.h"
 #include "sig.h"
 #include "tool_terminal.h"
+#include "timeutil.h"
 
 #define MAX_BG 32
 
@@ -34,15 +35,6 @@ struct bg {
 
 static struct bg bgs[MAX_BG];
 static int nbg, bg_serial;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- output capping: head + tail ring ---- */
 
@@ -111,11 +103,11 @@ cap_release(struct cap *c)
 static int
 stop_group(pid_t pid, double grace)
 {
-	double end = now() + grace;
+	double end = tu_mono() + grace;
 	int st = 0;
 
 	kill(-pid, SIGTERM);
-	while (now() < end) {
+	while (tu_mono() < end) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			kill(-pid, SIGKILL);	/* stragglers in the group */
 			return st;
@@ -329,7 +321,7 @@ run_fg(struct tool_env *env, struct cmdline *cl, long timeout,
 	struct cap cap;
 	struct pollfd pfd;
 	char chunk[65536];
-	double deadline = now() + (double)timeout, quiet = 0;
+	double deadline = tu_mono() + (double)timeout, quiet = 0;
 	int fds[2], st = 0, exited = 0, why = 0;
 	ssize_t n;
 	pid_t pid;
@@ -350,7 +342,7 @@ run_fg(struct tool_env *env, struct cmdline *cl, long timeout,
 			why = 2;
 			break;
 		}
-		if (now() > deadline) {
+		if (tu_mono() > deadline) {
 			why = 1;
 			break;
 		}
@@ -367,9 +359,9 @@ run_fg(struct tool_env *env, struct cmdline *cl, long timeout,
 		}
 		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
 			exited = 1;	/* a child of it may hold the pipe */
-			quiet = now() + 0.3;
+			quiet = tu_mono() + 0.3;
 		}
-		if (exited && quiet && now() > quiet)
+		if (exited && quiet && tu_mono() > quiet)
 			break;
 	}
 	close(fds[0]);
@@ -589,8 +581,8 @@ process_run(const struct tool *t, struct tool_env *env, cJSON *args,
 		if (tool_arg_long(args, "timeout", 30, &timeout) < 0)
 			return hm_fail(out, HM_EINVAL, "'timeout' must be a "
 			    "number");
-		end = now() + (double)(timeout > 600 ? 600 : timeout);
-		for (reap_bg(b); !b->done && now() < end && !sig_interrupted;
+		end = tu_mono() + (double)(timeout > 600 ? 600 : timeout);
+		for (reap_bg(b); !b->done && tu_mono() < end && !sig_interrupted;
 		    reap_bg(b))
 			usleep(50000);
 	} else if (!strcmp(action, "read")) {

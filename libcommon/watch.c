@@ -39,6 +39,7 @@
 #include "common.h"
 #include "sig.h"
 #include "watch.h"
+#include "timeutil.h"
 
 #define WATCH_EVENTS	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | \
 	IN_DELETE | IN_MOVED_FROM)
@@ -360,13 +361,9 @@ drain(struct watch *w, struct buf *err)
 }
 
 static long
-ms_since(const struct timespec *t0)
+ms_since(long long t0)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - t0->tv_sec) * 1000 +
-	    (now.tv_nsec - t0->tv_nsec) / 1000000;
+	return (long)(tu_mono_ms() - t0);
 }
 
 /*
@@ -393,14 +390,14 @@ sleep_on(struct watch *w, long left_ms, const sigset_t *open_mask,
 int
 watch_wait(struct watch *w, long timeout_ms, struct buf *err)
 {
-	struct timespec t0;
+	long long t0;
 	sigset_t block, old;
 	long left = timeout_ms;
 	int rc;
 
 	if (sig_interrupted)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = tu_mono_ms();
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
@@ -410,7 +407,7 @@ watch_wait(struct watch *w, long timeout_ms, struct buf *err)
 		if (rc != 0 || sig_interrupted)
 			break;
 		if (timeout_ms >= 0) {
-			left = timeout_ms - ms_since(&t0);
+			left = timeout_ms - ms_since(t0);
 			if (left <= 0)
 				break;
 		}
