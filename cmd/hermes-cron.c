@@ -41,6 +41,7 @@ static const struct cli_opt add_opts[] = {
 	    "its output is context" },
 	{ "model", 'm', 1, "MODEL", "the model for its runs" },
 	{ "paused", OPT_PAUSED, 0, NULL, "add it paused" },
+	{ "now", OPT_NOW, 1, "TIME", "add it as if it were TIME (ISO 8601)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -139,7 +140,7 @@ cmd_add(int argc, char **argv)
 	size_t ns = 0;
 	char *id = NULL, *prompt = NULL;
 	struct schedule s;
-	time_t now = tu_now(), next;
+	time_t now, next;
 	int c, rc = 0, stop = 0;
 
 	memset(&def, 0, sizeof(def));
@@ -151,6 +152,7 @@ cmd_add(int argc, char **argv)
 		case OPT_SCRIPT: def.script = (char *)st.arg; break;
 		case 'm': def.model = (char *)st.arg; break;
 		case OPT_PAUSED: def.paused = 1; break;
+		case OPT_NOW: now_arg = st.arg; break;
 		case OPT_SKILL:
 			skills = xrealloc(skills, (ns + 2) * sizeof(*skills));
 			skills[ns++] = st.arg;
@@ -162,6 +164,8 @@ cmd_add(int argc, char **argv)
 	if (!stop && cli_operands(&st, 2, 2))
 		rc = HM_EXIT_USAGE;
 	if (stop || rc)
+		goto out;
+	if ((rc = get_now(&now)) != 0)
 		goto out;
 	def.skills = (char **)skills;
 	def.schedule = st.argv[0];

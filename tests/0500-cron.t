@@ -5,6 +5,10 @@ test_description='hermes-cron: jobs, ticks driven by --now, outcomes, missed run
 
 TZ=Europe/Berlin
 export TZ
+# Every command of this file, and every run it spawns, reads this clock:
+# nothing here depends on today's date.
+HERMES_NOW=2026-11-25T07:00:00+01:00
+export HERMES_NOW
 
 # log_of ID: "status<TAB>note" of every run of ID
 log_of() {
@@ -18,10 +22,11 @@ test_expect_success 'setup' '
 '
 
 test_expect_success 'add prints the id; list shows the schedule and the next run' '
-	id=$(hermes-cron add --name morning "every day at 9am" "summarise the news" 2>err) &&
+	id=$(hermes-cron add --now 2026-11-25T07:30:00+01:00 --name morning \
+		"every day at 9am" "summarise the news" 2>err) &&
 	echo "$id" | grep -q "^c_[0-9a-f]\{8\}$" &&
-	grep -q "first run" err &&
-	hermes-cron list --now 2026-11-24T08:00:00+01:00 >out &&
+	grep -q "first run 2026-11-25T09:00:00+01:00" err &&
+	hermes-cron list --now 2026-11-25T08:00:00+01:00 >out &&
 	printf "%s\tmorning\tevery day at 9am\t" "$id" >want &&
 	grep -q "^$(cat want)" out &&
 	grep -q "	scheduled$" out &&
@@ -30,8 +35,22 @@ test_expect_success 'add prints the id; list shows the schedule and the next run
 import json, sys
 j = json.load(open(sys.argv[1]))[\"jobs\"][0]
 assert j[\"canon\"] == \"0 9 * * *\", j
+assert j[\"created\"] == \"2026-11-25T07:30:00+01:00\", j
 assert j[\"deliver\"] == \"local\" and j[\"prompt\"] == \"summarise the news\", j
 " "$HERMES_HOME/cron/jobs.json"
+'
+
+test_expect_success 'HERMES_NOW fixes or shifts the clock; a bad one is named' '
+	HERMES_NOW=@1795000000 hermes-cron add "in 2h" p 2>err >/dev/null &&
+	grep -q "first run $(TZ=Europe/Berlin date -d @1795007200 +%Y-%m-%dT%H:%M)" err &&
+	HERMES_NOW=+730d hermes-cron add "in 1h" p 2>err >/dev/null &&
+	want=$(date -d "+730 days +1 hour" +%Y) &&
+	grep -q "first run $want-" err &&
+	HERMES_NOW=soon hermes-cron add "in 1h" p 2>err >/dev/null &&
+	grep -q "^HERMES_NOW: .soon. is not an ISO 8601 time; using the real clock$" err &&
+	grep -q "first run $(date +%Y)-" err &&
+	test_expect_code 2 hermes-cron add --now tomorrow "in 1h" p 2>err &&
+	grep -q "tomorrow" err
 '
 
 test_expect_success 'every schedule form is accepted and canonical' '
