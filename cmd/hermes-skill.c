@@ -372,6 +372,8 @@ main(int argc, char **argv)
 		.default_verb = "list",
 	};
 
-	hm_init(argc, argv, 0);
+	/* install talks to the network, libgit2's transports included: a
+	 * peer that hangs up must be an error, not a silent SIGPIPE death */
+	hm_init(argc, argv, HM_SOCKETS);
 	return hm_finish(cli_run(&cmd, argc, argv));
 }

@@ -204,4 +204,20 @@ test_expect_success 'profiles have their own skills' '
 	! hermes-skill list | grep -q worker-only
 '
 
+test_expect_success 'SIGPIPE is ignored (it talks to the network): a closed pipe is a quiet 141' '
+	for i in $(seq 1 300); do
+		hermes-skill create "many-$i" -d "$(printf %200s x)" >/dev/null || return 1
+	done &&
+	python3 -c "
+import subprocess, sys
+p = subprocess.Popen([\"hermes-skill\", \"list\"], stdout=subprocess.PIPE,
+    stderr=subprocess.PIPE)
+p.stdout.close()
+err = p.stderr.read()
+rc = p.wait()
+assert rc == 141, (rc, err)
+assert err == b\"\", err
+"
+'
+
 test_done
