@@ -6,12 +6,15 @@ DB="$HERMES_HOME/state.db"
 A=20261120_090000_a1b2c3
 B=20261121_103000_d4e5f6
 C=20200101_090000_0f0f0f
+# The one clock (see hermes(7)), fixed: prune counts idle days from it.
+HERMES_NOW=@1795600000
+export HERMES_NOW
 
 # populate: three sessions written the way session.c writes them, through
 # the sqlite3 shell (hermes-ask would make them; it is not needed here).
 # A and B were active minutes ago, C in 2020; B's title holds a tab.
 populate() {
-	now=$(date +%s)
+	now=${HERMES_NOW#@}
 	sqlite3 "$DB" <<EOF
 INSERT INTO sessions (id, source, model, title, cwd, started_at,
   last_activity_at, message_count, tool_call_count, input_tokens,

@@ -22,6 +22,7 @@
 #include "board.h"
 #include "db.h"
 #include "path.h"
+#include "timeutil.h"
 #include "tap.h"
 
 #define KIDS		16
@@ -268,7 +269,7 @@ test_add_get_list(void)
 	struct task_new n;
 	struct task t;
 	struct order o;
-	time_t before = time(NULL);
+	time_t before = tu_now();
 	char *id = NULL, *p1, *p2, *c;
 	const char *needs[4];
 	int cnt, rc;
@@ -292,7 +293,7 @@ test_add_get_list(void)
 	is_int(t.priority, -3, "a negative priority");
 	is_int(t.status, TASK_READY, "no parents: ready");
 	is_int(t.attempts, 0, "no attempts yet");
-	ok(t.created >= before && t.created <= time(NULL) &&
+	ok(t.created >= before && t.created <= tu_now() &&
 	    t.updated == t.created, "created and updated are now");
 	ok(t.parents && !t.parents[0], "parents is an empty list");
 	ok(!t.result && !t.reason && !t.claim_worker && !t.workspace,
@@ -415,7 +416,7 @@ test_links(void)
 	/* a claimed child keeps its claim; a done parent does not demote */
 	x = add("x", NULL);
 	y = add("y", NULL);
-	is_int(E(board_claim(b, x, "w1", 11, 60, time(NULL), &err)), 0,
+	is_int(E(board_claim(b, x, "w1", 11, 60, tu_now(), &err)), 0,
 	    "claim x");
 	is_int(E(board_link(b, x, y, NULL, &err)), 0, "x (claimed) needs y");
 	is_str(st(x), "claimed", "a claimed child stays claimed");
@@ -450,7 +451,7 @@ test_promotion(void)
 	d = add("d", needs);
 	is_str(st(b1), "todo", "b waits for a");
 	is_str(st(c), "todo", "c waits for b");
-	is_int(E(board_claim(b, a, "w", 1, 60, time(NULL), &err)), 0,
+	is_int(E(board_claim(b, a, "w", 1, 60, tu_now(), &err)), 0,
 	    "claim a");
 	is_int(E(board_complete(b, a, "w", "done a", &err)), 0,
 	    "the holder completes a");
@@ -474,7 +475,7 @@ static void
 test_claims(void)
 {
 	struct task t;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	char *lo, *hi, *mid, *mine, *td, *id = NULL;
 	const char *needs[2];
 
@@ -585,7 +586,7 @@ test_reclaim_fail(void)
 {
 	struct seen s;
 	struct task t;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	char *x, *y, *z, reason[80];
 	size_t n = 9;
 
@@ -670,7 +671,7 @@ test_transitions(void)
 {
 	const char *needs[2];
 	struct task t;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	char *a, *c, *d, *p, *q, want[80];
 
 	reset();
@@ -770,7 +771,7 @@ static void
 test_comments_history(void)
 {
 	struct buf h = BUF_INIT;
-	time_t now = time(NULL);
+	time_t now = tu_now();
 	char *a, *before, *after;
 	int lines;
 
@@ -920,7 +921,7 @@ test_malformed(void)
 	is_int(scalar("SELECT count(*) FROM tasks", NULL), 1,
 	    "still one task");
 
-	rc = E(board_claim(b, NULL, "w", 1, 1, time(NULL), &err));
+	rc = E(board_claim(b, NULL, "w", 1, 1, tu_now(), &err));
 	is_int(rc, -HM_ENOTFOUND, "claim NULL id");
 	fails(E(board_link(b, NULL, a, NULL, &err)), HM_EINVAL, "two tasks",
 	    "link a NULL id");
@@ -964,7 +965,7 @@ claim_kid(int fd)
 		_exit(2);
 	for (;;) {
 		buf_reset(&e);
-		rc = board_claim_next(kb, worker, getpid(), 600, time(NULL),
+		rc = board_claim_next(kb, worker, getpid(), 600, tu_now(),
 		    &id, &e);
 		if (rc == -HM_ECONFLICT && ++busy < 1000)
 			continue;

@@ -23,6 +23,7 @@
 #include "db.h"
 #include "path.h"
 #include "session.h"
+#include "timeutil.h"
 #include "tap.h"
 
 #define KIDS 8
@@ -224,7 +225,7 @@ test_round_trip(struct session_db *sdb)
 	struct buf err = BUF_INIT;
 	struct session_info info;
 	char *id, today[16];
-	time_t t = time(NULL);
+	time_t t = tu_now();
 	struct tm tm;
 	size_t i;
 	int all = 1, rc;
@@ -576,7 +577,7 @@ test_rm_prune(struct session_db *sdb, const char *s1, const char *s2)
 	ok(fts_ok(), "FTS index passes its integrity check after rm");
 	s3 = new_session(sdb, "cli", NULL);
 	snprintf(sql, sizeof(sql), "UPDATE sessions SET last_activity_at = "
-	    "%f WHERE id = '%s'", (double)time(NULL) - 40 * 86400.0, s2);
+	    "%f WHERE id = '%s'", (double)tu_now() - 40 * 86400.0, s2);
 	raw_exec(sql);
 	rc = session_prune(sdb, 30, &removed, &err);
 	ok(rc == 1 && removed == 1, "prune removes the session idle 40 days");
