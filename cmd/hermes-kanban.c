@@ -3,6 +3,11 @@
  * board's rules (states, claims, leases, links) are libcommon/board.c,
  * the dispatcher and its workers dispatch.c, planning a goal into tasks
  * plan.c.  This file parses, calls and prints.
+ *
+ * --now TIME (claim, heartbeat, reclaim, dispatch) sets HERMES_NOW to
+ * that instant before anything reads the clock: tu_now() reads the
+ * variable once, on its first call, so every time this command takes
+ * and every worker it starts (they inherit it) stands at TIME.
  */
 #include <cjson/cJSON.h>
 
@@ -19,7 +24,7 @@
 
 enum {
 	OPT_JSON = 0x100, OPT_NEEDS, OPT_PRIORITY, OPT_REPO, OPT_NEXT,
-	OPT_TTL, OPT_ONCE, OPT_MAX
+	OPT_TTL, OPT_ONCE, OPT_MAX, OPT_NOW, OPT_UNTIL_DONE
 };
 
 static int jflag;
@@ -45,15 +50,25 @@ static const struct cli_opt list_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+#define NOW_OPT	{ "now", OPT_NOW, 1, "TIME", "act as if it were TIME " \
+	"(ISO 8601)" }
+
 static const struct cli_opt claim_opts[] = {
 	{ "next", OPT_NEXT, 0, NULL, "the ready task with the highest "
 	    "priority" },
 	{ "ttl", OPT_TTL, 1, "SECONDS", "lease length (default 900)" },
+	NOW_OPT,
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-static const struct cli_opt ttl_opts[] = {
+static const struct cli_opt heartbeat_opts[] = {
 	{ "ttl", OPT_TTL, 1, "SECONDS", "lease length (default 900)" },
+	NOW_OPT,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const struct cli_opt reclaim_opts[] = {
+	NOW_OPT,
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -75,18 +90,21 @@ static const struct cli_opt plan_opts[] = {
 
 static const struct cli_opt dispatch_opts[] = {
 	{ "once", OPT_ONCE, 0, NULL, "one pass, wait for its workers, exit" },
+	{ "until-done", OPT_UNTIL_DONE, 0, NULL, "passes until nothing is "
+	    "ready or running" },
 	{ "max", OPT_MAX, 1, "N", "workers at once (default kanban."
 	    "max_workers)" },
+	NOW_OPT,
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 /* What the verb options said. */
 static struct {
-	const char *body, *assignee, *repo, *status, *text;
+	const char *body, *assignee, *repo, *status, *text, *now;
 	const char **needs;
 	size_t nneeds;
 	long priority, ttl, max;
-	int next, once;
+	int next, once, until_done;
 } o;
 
 static int
@@ -122,6 +140,8 @@ on_opt(int c, const char *arg)
 	case OPT_REPO: o.repo = arg; break;
 	case OPT_NEXT: o.next = 1; break;
 	case OPT_ONCE: o.once = 1; break;
+	case OPT_UNTIL_DONE: o.until_done = 1; break;
+	case OPT_NOW: o.now = arg; break;
 	case OPT_NEEDS:
 		o.needs = xrealloc(o.needs, (o.nneeds + 2) * sizeof(*o.needs));
 		o.needs[o.nneeds++] = arg;
@@ -136,6 +156,25 @@ on_opt(int c, const char *arg)
 	return 0;
 }
 
+/* --now TIME: the clock of this process and its children (see the top). */
+static int
+set_now(const char *arg)
+{
+	struct buf err = BUF_INIT, v = BUF_INIT;
+	time_t t;
+	int rc = 0;
+
+	if (tu_parse_iso(arg, &t, &err) < 0)
+		rc = cli_usage_error("--now: %s", err.s);
+	else {
+		buf_addf(&v, "@%lld", (long long)t);
+		setenv("HERMES_NOW", v.s, 1);
+	}
+	buf_release(&err);
+	buf_release(&v);
+	return rc;
+}
+
 /* Parse, open the board: 0 with *b set to go on; else an exit code, or
  * 0 with *b NULL when the verb is done (it printed --help). */
 static int
@@ -147,6 +186,8 @@ begin(int argc, char **argv, int min, int max, struct cli_state *st,
 
 	*b = NULL;
 	if ((rc = cli_parse(st, argc, argv, min, max, on_opt)) != CLI_GO)
+		return rc;
+	if (o.now && (rc = set_now(o.now)) != 0)
 		return rc;
 	rc = hm_home_init(&err);
 	if (rc == 0)
@@ -522,10 +563,13 @@ cmd_reclaim(int argc, char **argv)
 	return done(b, rc, &err);
 }
 
+/* Its news go to stderr; a run whose workers all failed (at least one,
+ * and none done) is a failure of the work. */
 static int
 cmd_dispatch(int argc, char **argv)
 {
 	struct config cfg = CONFIG_INIT;
+	struct dispatch_stats ds;
 	struct dispatch_opts d;
 	struct buf err = BUF_INIT;
 	struct cli_state st;
@@ -534,14 +578,23 @@ cmd_dispatch(int argc, char **argv)
 
 	if ((rc = begin(argc, argv, 0, 0, &st, &b)) || !b)
 		return rc;
+	if (o.once && o.until_done) {
+		board_close(b);
+		return cli_usage_error("--once or --until-done, not both");
+	}
 	memset(&d, 0, sizeof(d));
 	d.once = o.once;
+	d.until_done = o.until_done;
 	d.max = o.max;
+	d.report = stderr;
 	rc = config_load(&cfg, &err);
 	if (rc == 0) {
 		sig_catch_interrupt();
-		rc = dispatch_run(b, &cfg, &d, &err);
+		rc = dispatch_run(b, &cfg, &d, &ds, &err);
 	}
+	if (rc == 0 && ds.failed > 0 && ds.done == 0)
+		rc = hm_fail(&err, HM_EFAIL, "no worker finished its task: "
+		    "%ld failed", ds.failed);
 	config_release(&cfg);
 	return done(b, rc, &err);
 }
@@ -611,7 +664,7 @@ static const struct cli_verb verbs[] = {
 	{ "claim", cmd_claim, "[ID]", "claim a ready task; prints its id, "
 	    "exits 4 when it is taken", claim_opts, complete_ids },
 	{ "heartbeat", change, "ID", "extend the lease of a claim",
-	    ttl_opts, complete_ids },
+	    heartbeat_opts, complete_ids },
 	{ "complete", change, "ID", "mark a task done", result_opts,
 	    complete_ids },
 	{ "block", change, "ID", "mark a task blocked, with a reason",
@@ -621,7 +674,7 @@ static const struct cli_verb verbs[] = {
 	{ "comment", cmd_comment, "ID TEXT|-", "add a comment", NULL,
 	    complete_ids },
 	{ "reclaim", cmd_reclaim, "", "return tasks whose lease expired",
-	    NULL, NULL },
+	    reclaim_opts, NULL },
 	{ "dispatch", cmd_dispatch, "", "run workers for ready tasks",
 	    dispatch_opts, NULL },
 	{ "plan", cmd_plan, "GOAL|-", "have the model break a goal into "

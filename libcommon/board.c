@@ -841,6 +841,25 @@ board_list(struct board *b, int status,
 }
 
 int
+board_count(struct board *b, long *n, struct buf *err)
+{
+	enum task_status s;
+	struct db_stmt *st;
+	int rc;
+
+	memset(n, 0, (TASK_BLOCKED + 1) * sizeof(*n));
+	st = bd_prep(b, "SELECT status, count(*) FROM tasks GROUP BY status",
+	    &rc, err);
+	if (!st)
+		return rc;
+	while ((rc = db_step(st, err)) == 1)
+		if (task_status_parse(db_column_text(st, 0), &s) == 0)
+			n[s] = (long)db_column_int64(st, 1);
+	db_finalize(st);
+	return rc < 0 ? rc : 0;
+}
+
+int
 board_claimed(struct board *b,
     int (*fn)(const struct task *t, void *ctx), void *ctx,
     struct buf *err)

@@ -169,6 +169,8 @@ int board_set_pid(struct board *b, const char *id, const char *worker,
  * Comments are the "comment" events. */
 int board_history(struct board *b, const char *id, struct buf *out,
     struct buf *err);
+/* How many tasks each status has: n[TASK_TODO] .. n[TASK_BLOCKED]. */
+int board_count(struct board *b, long *n, struct buf *err);
 /* Claims currently held (status claimed): for the dispatcher. */
 int board_claimed(struct board *b,
     int (*fn)(const struct task *t, void *ctx), void *ctx,

@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
+
+#include <cjson/cJSON.h>
 
 #include "common.h"
 #include "board.h"
@@ -24,22 +27,68 @@
 
 #define WORKER_MEM	(256L << 20)	/* bytes we budget a worker */
 #define PASS_MS		500		/* between passes */
+#define LOG_TAIL	16384		/* bytes of a log read for its error */
+#define NOTE_MAX	300		/* bytes of a result or why in a note */
+
+enum how { ENDED, TIMED_OUT, STOPPED };
 
 struct worker {
 	int pid;
-	char *id, *name;
-	time_t started;
+	char *id, *name, *log;
+	double started;			/* tu_mono() */
+	time_t lease;			/* as we last set it */
+	off_t log_at;			/* where this attempt's output begins */
 };
 
 struct disp {
 	struct board *b;
 	const struct config *cfg;
+	const struct dispatch_opts *o;
+	struct dispatch_stats st;
 	struct worker *w;
 	size_t n;
 	long max, max_attempts, ttl, timeout;
 	char cwd[PATH_MAX];
 	int seq;
+	int idle;			/* the last fill found none ready */
 };
+
+/* One line of news on o->report: "hermes-kanban: ..." */
+static void
+note(struct disp *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+note(struct disp *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d->o->report)
+		return;
+	fprintf(d->o->report, "%s: ", hm_prog);
+	va_start(ap, fmt);
+	vfprintf(d->o->report, fmt, ap);
+	va_end(ap);
+	fputc('\n', d->o->report);
+	fflush(d->o->report);
+}
+
+/* Append the first line of s, at most max bytes on a character
+ * boundary, "..." when cut. */
+static void
+add_line(struct buf *out, const char *s, size_t max)
+{
+	size_t n = strcspn(s, "\r\n");
+
+	if (n > max) {
+		while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+			max--;
+		n = max;
+	}
+	buf_add(out, s, n);
+	if (s[n])
+		buf_adds(out, "...");
+}
 
 /* Is pid the worker of task id?  Its environment says so. */
 static int
@@ -100,58 +149,175 @@ drop(struct disp *d, size_t i)
 {
 	free(d->w[i].id);
 	free(d->w[i].name);
+	free(d->w[i].log);
 	d->w[i] = d->w[--d->n];
 }
 
-/* A worker ended: if it still holds its task, the attempt failed. */
+/*
+ * What the attempt of w said of its end, from its part of its log (the
+ * last LOG_TAIL bytes at most): the "error" of hermes-ask's --json
+ * object, else its last error line on stderr (not a warning, not "session
+ * saved"), else "its answer: TEXT"; nothing when it said none.
+ */
 static void
-ended(struct disp *d, size_t i, int st)
+worker_said(const struct worker *w, struct buf *out)
 {
-	struct buf err = BUF_INIT, why = BUF_INIT;
+	struct buf log = BUF_INIT, err = BUF_INIT, text = BUF_INIT;
+	char *line, *next;
+	off_t from = w->log_at, size;
+	int fd;
+
+	if (!w->log || (fd = open(w->log, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	if (size - from > LOG_TAIL)
+		from = size - LOG_TAIL;
+	if (lseek(fd, from, SEEK_SET) == from)
+		buf_read_fd(&log, fd);
+	close(fd);
+	line = log.s;
+	if (line && from > w->log_at && (next = strchr(line, '\n')))
+		line = next + 1;	/* a part of a line: not ours to read */
+	for (; line && *line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		if (*line == '{') {
+			cJSON *j = cJSON_Parse(line), *e;
+
+			e = cJSON_GetObjectItem(j, "error");
+			if (cJSON_IsString(e) && *e->valuestring) {
+				buf_reset(&err);
+				buf_adds(&err, e->valuestring);
+			}
+			e = cJSON_GetObjectItem(j, "text");
+			if (cJSON_IsString(e) && *e->valuestring) {
+				buf_reset(&text);
+				buf_adds(&text, e->valuestring);
+			}
+			cJSON_Delete(j);
+		} else if (!strncmp(line, "hermes-", 7) && !err.len &&
+		    !strstr(line, ": warning: ") &&
+		    !strstr(line, ": session saved")) {
+			buf_reset(out);
+			buf_adds(out, line);
+		}
+	}
+	if (err.len) {
+		buf_reset(out);
+		buf_adds(out, err.s);
+	} else if (!out->len && text.len) {
+		buf_adds(out, "its answer: ");
+		buf_adds(out, text.s);
+	}
+	buf_release(&log);
+	buf_release(&err);
+	buf_release(&text);
+}
+
+/* Fail the attempt at task id (why) and say so with verb ("failed"). */
+static int
+fail_attempt(struct disp *d, const char *id, const char *verb,
+    const char *why, struct buf *err)
+{
+	struct buf of = BUF_INIT;
+	struct task t;
+	int rc;
+
+	if ((rc = board_fail(d->b, id, why, d->max_attempts, err)) < 0)
+		return rc;
+	if (d->max_attempts > 0)
+		buf_addf(&of, " of %ld", d->max_attempts);
+	if (board_get(d->b, id, &t, err) == 0)
+		note(d, "%s %s (attempt %ld%s, now %s): %s", id, verb,
+		    t.attempts, buf_str(&of), task_status_name(t.status), why);
+	buf_reset(err);
+	task_release(&t);
+	buf_release(&of);
+	return 0;
+}
+
+/* A worker ended: done, blocked, or (it still holds its task) failed. */
+static void
+ended(struct disp *d, size_t i, int st, enum how how)
+{
+	struct worker *w = &d->w[i];
+	struct buf err = BUF_INIT, why = BUF_INIT, said = BUF_INIT;
 	struct task t;
 
-	memset(&t, 0, sizeof(t));
-	if (board_get(d->b, d->w[i].id, &t, &err) == 0 &&
-	    t.status == TASK_CLAIMED && t.claim_worker &&
-	    !strcmp(t.claim_worker, d->w[i].name)) {
-		if (WIFEXITED(st))
+	if (board_get(d->b, w->id, &t, &err) < 0) {
+		note(d, "%s ended: %s", w->id, err.s);	/* removed meanwhile */
+	} else if (t.status == TASK_DONE) {
+		d->st.done++;
+		add_line(&why, t.result ? t.result : "(no result)", NOTE_MAX);
+		note(d, "%s done: %s", w->id, why.s);
+	} else if (t.status == TASK_BLOCKED) {
+		d->st.blocked++;
+		add_line(&why, t.reason ? t.reason : "-", NOTE_MAX);
+		note(d, "%s blocked: %s", w->id, why.s);
+	} else if (t.status != TASK_CLAIMED || !t.claim_worker ||
+	    strcmp(t.claim_worker, w->name)) {
+		d->st.failed++;
+		note(d, "%s failed: its worker lost the claim (the task is %s)",
+		    w->id, task_status_name(t.status));
+	} else {
+		if (how == TIMED_OUT)
+			buf_addf(&why, "the worker ran past kanban.timeout "
+			    "(%ld s)", d->timeout);
+		else if (how == STOPPED)
+			buf_adds(&why, "the dispatcher stopped");
+		else if (WIFEXITED(st))
 			buf_addf(&why, "the worker exited with status %d "
 			    "without completing or blocking the task",
 			    WEXITSTATUS(st));
 		else
 			buf_addf(&why, "the worker was killed by signal %d",
 			    WTERMSIG(st));
-		if (board_fail(d->b, d->w[i].id, why.s, d->max_attempts,
-		    &err) < 0)
+		worker_said(w, &said);
+		if (said.len) {
+			buf_adds(&why, ": ");
+			add_line(&why, said.s, NOTE_MAX);
+		}
+		if (how == STOPPED)
+			d->st.stopped++;
+		else
+			d->st.failed++;
+		if (fail_attempt(d, w->id, how == STOPPED ? "stopped" :
+		    "failed", why.s, &err) < 0)
 			hm_report(&err);
 	}
 	task_release(&t);
 	buf_release(&err);
 	buf_release(&why);
+	buf_release(&said);
 	drop(d, i);
 }
 
 static void
-reap(struct disp *d, time_t now)
+reap(struct disp *d)
 {
 	struct buf err = BUF_INIT;
+	time_t now = tu_now();
 	size_t i;
 	int st;
 
 	for (i = 0; i < d->n;) {
-		if (waitpid(d->w[i].pid, &st, WNOHANG) == d->w[i].pid) {
-			ended(d, i, st);
+		struct worker *w = &d->w[i];
+
+		if (waitpid(w->pid, &st, WNOHANG) == w->pid) {
+			ended(d, i, st, ENDED);
 			continue;
 		}
-		if (now - d->w[i].started > d->timeout) {
-			proc_stop(d->w[i].pid, 2000, &st);
-			ended(d, i, st);
+		if (tu_mono() - w->started > (double)d->timeout) {
+			proc_stop(w->pid, 2000, &st);
+			ended(d, i, st, TIMED_OUT);
 			continue;
 		}
 		/* alive: its lease holds while it lives */
 		buf_reset(&err);
-		board_heartbeat(d->b, d->w[i].id, d->w[i].name, d->ttl, now,
-		    &err);
+		if (now >= w->lease - d->ttl / 2 &&
+		    board_heartbeat(d->b, w->id, w->name, d->ttl, now,
+		    &err) == 0)
+			w->lease = now + d->ttl;
 		i++;
 	}
 	buf_release(&err);
@@ -189,13 +355,77 @@ workspace(struct disp *d, const struct task *t, char **dir, struct buf *err)
 	return rc;
 }
 
+/* Append s whole, or its first max bytes (on a character boundary) and
+ * a note of the cut; the bytes of s appended. */
+static size_t
+add_cut(struct buf *out, const char *s, size_t max, const char *id)
+{
+	size_t n = strlen(s), k = n;
+
+	if (n > max) {
+		k = max;
+		while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+			k--;
+	}
+	buf_add(out, s, k);
+	if (k < n)
+		buf_addf(out, "\n[... %zu more bytes cut: kanban_show %s has "
+		    "the whole result]", n - k, id);
+	buf_addc(out, '\n');
+	return k;
+}
+
+/* The tasks t needs: what each one left for it. */
 static void
-prompt(const struct task *t, const char *dir, struct buf *p)
+add_parents(struct board *b, const struct task *t, struct buf *out)
+{
+	struct buf err = BUF_INIT;
+	size_t room = DISPATCH_RESULTS_MAX;
+	struct task k;
+	char **p;
+
+	if (!t->parents || !*t->parents)
+		return;
+	buf_adds(out, "It comes after these tasks; what they left for it:\n\n");
+	for (p = t->parents; *p; p++) {
+		buf_reset(&err);
+		if (board_get(b, *p, &k, &err) < 0) {
+			buf_addf(out, "## %s\n(%s)\n\n", *p, err.s);
+			continue;
+		}
+		buf_addf(out, "## %s: %s\nStatus: %s\n", k.id, k.title,
+		    task_status_name(k.status));
+		if (k.branch)
+			buf_addf(out, "Branch: %s (its commits are there)\n",
+			    k.branch);
+		if (k.workspace)
+			buf_addf(out, "Workspace: %s\n", k.workspace);
+		if (!k.result || !*k.result)
+			buf_adds(out, "Result: none given\n");
+		else if (room == 0)
+			buf_addf(out, "Result: not shown, the results above "
+			    "took the room (kanban_show %s has it)\n", k.id);
+		else {
+			buf_adds(out, "Result:\n");
+			room -= add_cut(out, k.result, room <
+			    DISPATCH_RESULT_MAX ? room : DISPATCH_RESULT_MAX,
+			    k.id);
+		}
+		buf_addc(out, '\n');
+		task_release(&k);
+	}
+	buf_release(&err);
+}
+
+void
+dispatch_prompt(struct board *b, const struct task *t, const char *dir,
+    struct buf *p)
 {
 	buf_addf(p, "You are a worker on the kanban board. Your task is %s: "
 	    "%s\n\n", t->id, t->title);
 	if (t->body && *t->body)
 		buf_addf(p, "%s\n\n", t->body);
+	add_parents(b, t, p);
 	buf_addf(p, "You work in %s%s%s%s. When the task is done, call "
 	    "kanban_complete with a short result. If you cannot do it, call "
 	    "kanban_block with the reason. Ending without either counts as "
@@ -204,17 +434,21 @@ prompt(const struct task *t, const char *dir, struct buf *p)
 	    "; commit your work there" : "");
 }
 
+/* Start the worker of task id, claimed at now by name. */
 static int
-spawn(struct disp *d, const char *id, const char *name, struct buf *err)
+spawn(struct disp *d, const char *id, const char *name, time_t now,
+    struct buf *err)
 {
 	struct buf p = BUF_INIT, e1 = BUF_INIT, e2 = BUF_INIT, e3 = BUF_INIT;
 	struct buf e4 = BUF_INIT, rel = BUF_INIT;
 	struct proc_spec ps;
+	struct worker *w;
 	struct task t;
-	char *dir = NULL, *exe = proc_sibling("hermes-ask");
+	char *dir = NULL, *exe = proc_sibling("hermes-ask"), *log = NULL;
 	char *argv[8];
 	const char *env[5];
 	int fd = -1, pid = -1, rc, k = 0;
+	off_t at = 0;
 
 	memset(&t, 0, sizeof(t));
 	if ((rc = board_get(d->b, id, &t, err)) < 0 ||
@@ -223,9 +457,11 @@ spawn(struct disp *d, const char *id, const char *name, struct buf *err)
 	task_release(&t);
 	if ((rc = board_get(d->b, id, &t, err)) < 0)	/* with its branch */
 		goto out;
-	prompt(&t, dir, &p);
+	dispatch_prompt(d->b, &t, dir, &p);
 	buf_addf(&rel, "kanban-%s.log", id);
-	fd = hm_open_log(rel.s, NULL);
+	if ((fd = hm_open_log(rel.s, &log)) >= 0 &&
+	    (at = lseek(fd, 0, SEEK_END)) < 0)
+		at = 0;
 	argv[0] = exe;
 	argv[1] = "--json";
 	argv[2] = "-q";
@@ -258,17 +494,24 @@ spawn(struct disp *d, const char *id, const char *name, struct buf *err)
 	board_set_pid(d->b, id, name, pid, err);
 	buf_reset(err);
 	d->w = xrealloc(d->w, (d->n + 1) * sizeof(*d->w));
-	d->w[d->n].pid = pid;
-	d->w[d->n].id = xstrdup(id);
-	d->w[d->n].name = xstrdup(name);
-	d->w[d->n].started = tu_now();
-	d->n++;
+	w = &d->w[d->n++];
+	w->pid = pid;
+	w->id = xstrdup(id);
+	w->name = xstrdup(name);
+	w->log = log;
+	log = NULL;
+	w->log_at = at;
+	w->started = tu_mono();
+	w->lease = now + d->ttl;
+	d->st.started++;
+	note(d, "%s started (pid %d): %s", id, pid, t.title);
 out:
 	if (fd >= 0)
 		close(fd);
 	task_release(&t);
 	free(dir);
 	free(exe);
+	free(log);
 	buf_release(&p);
 	buf_release(&e1);
 	buf_release(&e2);
@@ -278,28 +521,37 @@ out:
 	return rc;
 }
 
-/* Claim and start workers while there is room. */
+/* Claim and start workers while there is room; d->idle when nothing was
+ * ready.  A worker that cannot start ends the starts of this pass. */
 static int
 fill(struct disp *d, struct buf *err)
 {
 	struct buf name = BUF_INIT, why = BUF_INIT;
+	time_t now;
 	char *id;
 	int rc = 0;
 
+	d->idle = 0;
 	while (rc == 0 && (long)d->n < d->max && !sig_interrupted) {
 		buf_reset(&name);
 		buf_addf(&name, "dispatch:%d:%d", (int)getpid(), ++d->seq);
-		rc = board_claim_next(d->b, name.s, 0, d->ttl, tu_now(), &id,
-		    err);
-		if (rc < 0 || !id)
+		now = tu_now();
+		rc = board_claim_next(d->b, name.s, 0, d->ttl, now, &id, err);
+		if (rc < 0)
 			break;
-		if (spawn(d, id, name.s, err) < 0) {
-			/* the task cannot start: a failed attempt, said */
+		if (!id) {
+			d->idle = 1;
+			break;
+		}
+		if (spawn(d, id, name.s, now, err) < 0) {
 			buf_reset(&why);
 			buf_addf(&why, "the worker could not start: %s",
 			    buf_str(err));
 			buf_reset(err);
-			rc = board_fail(d->b, id, why.s, d->max_attempts, err);
+			d->st.failed++;
+			rc = fail_attempt(d, id, "failed", why.s, err);
+			free(id);
+			break;	/* the next pass tries again */
 		}
 		free(id);
 	}
@@ -308,15 +560,24 @@ fill(struct disp *d, struct buf *err)
 	return rc;
 }
 
+/* board_reclaim's callback: say it, and stop the old worker. */
+static void
+reclaimed(const char *id, int64_t pid, void *ctx)
+{
+	note(ctx, "%s reclaimed: the lease of its worker expired", id);
+	dispatch_stop_worker(id, pid, NULL);
+}
+
 static int
 pass(struct disp *d, int start, struct buf *err)
 {
-	size_t n;
+	size_t n = 0;
 	int rc;
 
-	reap(d, tu_now());
-	rc = board_reclaim(d->b, tu_now(), d->max_attempts,
-	    dispatch_stop_worker, NULL, &n, err);
+	reap(d);
+	rc = board_reclaim(d->b, tu_now(), d->max_attempts, reclaimed, d, &n,
+	    err);
+	d->st.reclaimed += (long)n;
 	if (rc == 0)
 		rc = board_promote(d->b, &n, err);
 	if (rc == 0 && start)
@@ -342,19 +603,59 @@ settings(struct disp *d, const struct config *cfg,
 		d->max = o->max;
 	if (d->max > mem)
 		d->max = mem > 0 ? mem : 1;
+	if (d->max < 1)
+		d->max = 1;
 	if (!getcwd(d->cwd, sizeof(d->cwd)))
 		d->cwd[0] = '\0';
 }
 
+/* The last line: what the run did, and what is left undone. */
+static void
+summary(struct disp *d)
+{
+	static const enum task_status left[] = { TASK_CLAIMED, TASK_READY,
+		TASK_TODO, TASK_BLOCKED, TASK_FAILED };
+	struct buf s = BUF_INIT, err = BUF_INIT;
+	long c[TASK_BLOCKED + 1] = { 0 };
+	size_t i;
+	int first = 1;
+
+	if (!d->o->report)
+		return;
+	if (!d->st.started && !d->st.reclaimed)
+		buf_adds(&s, "nothing was ready");
+	else
+		buf_addf(&s, "%ld started, %ld done, %ld blocked, %ld failed",
+		    d->st.started, d->st.done, d->st.blocked, d->st.failed);
+	if (d->st.stopped)
+		buf_addf(&s, ", %ld stopped", d->st.stopped);
+	if (d->st.reclaimed)
+		buf_addf(&s, ", %ld reclaimed", d->st.reclaimed);
+	if (board_count(d->b, c, &err) == 0)
+		for (i = 0; i < HM_ARRAY_SIZE(left); i++) {
+			if (!c[left[i]])
+				continue;
+			buf_addf(&s, "%s%ld %s", first ? "; left: " : ", ",
+			    c[left[i]], task_status_name(left[i]));
+			first = 0;
+		}
+	note(d, "%s", s.s);
+	buf_release(&s);
+	buf_release(&err);
+}
+
 int
 dispatch_run(struct board *b, const struct config *cfg,
-    const struct dispatch_opts *o, struct buf *err)
+    const struct dispatch_opts *o, struct dispatch_stats *st,
+    struct buf *err)
 {
 	char *lp = hm_path(".kanban-dispatch.lock");
 	struct disp d;
 	int lk, rc, first = 1;
 	size_t i;
 
+	if (st)
+		memset(st, 0, sizeof(*st));
 	lk = lock_take(lp, LOCK_EX | LOCK_NB, err);
 	free(lp);
 	if (lk == -HM_ECONFLICT) {
@@ -367,21 +668,26 @@ dispatch_run(struct board *b, const struct config *cfg,
 	memset(&d, 0, sizeof(d));
 	d.b = b;
 	d.cfg = cfg;
+	d.o = o;
 	settings(&d, cfg, o);
 	for (rc = 0; rc == 0 && !sig_interrupted;) {
 		rc = pass(&d, !o->once || first, err);
 		first = 0;
-		if (o->once && d.n == 0)
+		if (rc < 0 || (d.n == 0 && (o->once || (o->until_done &&
+		    d.idle))))
 			break;
 		for (i = 0; i < PASS_MS / 50 && !sig_interrupted; i++)
 			usleep(50000);
 	}
 	for (i = d.n; i > 0; i--) {	/* stopped: so are the workers */
-		int st = 0;
+		int ws = 0;
 
-		proc_stop(d.w[i - 1].pid, 2000, &st);
-		ended(&d, i - 1, st);
+		proc_stop(d.w[i - 1].pid, 2000, &ws);
+		ended(&d, i - 1, ws, STOPPED);
 	}
+	summary(&d);
+	if (st)
+		*st = d.st;
 	free(d.w);
 	lock_release(lk);
 	return rc;

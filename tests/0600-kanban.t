@@ -64,19 +64,47 @@ test_expect_success 'heartbeat, block, unblock, comment and the history' '
 	done
 '
 
+# Leases on a clock of our own: --now makes the instant, no sleeping.
+# Each test has a board of its own, so the claims the tests above made on
+# the real clock are not in the way, whatever today's date is.
+T0=2031-03-01T10:00:00Z
+
 test_expect_success 'an expired lease is reclaimed; the second failure blocks the task' '
+	HERMES_HOME=$TEST_TMP/clock1 && export HERMES_HOME &&
 	id=$(hermes-kanban add "flaky") &&
-	hermes-kanban claim --ttl 1 "$id" >/dev/null &&
-	sleep 2 &&
-	hermes-kanban reclaim 2>err &&
+	hermes-kanban claim --now $T0 --ttl 60 "$id" >/dev/null &&
+	hermes-kanban reclaim --now 2031-03-01T10:00:59Z 2>err &&
+	grep -q "0 leases expired" err &&
+	hermes-kanban list -s claimed | cut -f1 | grep -q "^$id$" &&
+	hermes-kanban reclaim --now 2031-03-01T10:01:01Z 2>err &&
 	grep -q "1 lease expired" err &&
 	hermes-kanban list -s ready | cut -f1 | grep -q "^$id$" &&
-	hermes-kanban claim --ttl 1 "$id" >/dev/null &&
-	sleep 2 &&
-	hermes-kanban reclaim 2>/dev/null &&
+	hermes-kanban claim --now $T0 --ttl 1 "$id" >/dev/null &&
+	hermes-kanban reclaim --now 2031-03-01T10:00:02Z 2>/dev/null &&
 	hermes-kanban --json show "$id" >j &&
 	grep -q "\"status\":\"blocked\"" j &&
 	grep -q "failed 2 attempts" j
+'
+
+test_expect_success '--now: the claim, its lease and its heartbeat are at that time' '
+	HERMES_HOME=$TEST_TMP/clock2 && export HERMES_HOME &&
+	id=$(hermes-kanban add "on our clock") &&
+	hermes-kanban claim --now $T0 --ttl 60 "$id" >/dev/null &&
+	hermes-kanban --json show "$id" >j &&
+	lease=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"lease\"])" j) &&
+	test "$(date -u -d "$lease" +%s)" = "$(date -u -d 2031-03-01T10:01:00Z +%s)" &&
+	hermes-kanban heartbeat --now 2031-03-01T10:00:50Z --ttl 60 "$id" &&
+	hermes-kanban reclaim --now 2031-03-01T10:01:30Z 2>err &&
+	grep -q "0 leases expired" err &&
+	hermes-kanban reclaim --now 2031-03-01T10:01:51Z 2>err &&
+	grep -q "1 lease expired" err &&
+	hermes-kanban show "$id" >s &&
+	grep -q "^2031-03-01T..:00:00.*	claim	" s &&
+	grep -q "^2031-03-01T..:00:50.*	heartbeat	" s &&
+	grep -q "^2031-03-01T..:01:51.*	reclaim	" s &&
+	test_expect_code 2 hermes-kanban claim --now yesterday --next 2>err &&
+	grep -q "not an ISO 8601 time" err &&
+	test_expect_code 2 hermes-kanban reclaim --now 2031-02-30 2>err
 '
 
 test_expect_success 'rm removes a task and its links; its history stays' '

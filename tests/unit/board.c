@@ -10,7 +10,11 @@
  * row changes) and board_fail block a task at max_attempts; complete,
  * block and unblock refuse the wrong state or the wrong worker; comments
  * and history; rm; malformed input changes nothing; a list over 10,000
- * tasks.  Sections start from an empty board (reset()).
+ * tasks; a worker's prompt (dispatch_prompt) carries what the tasks it
+ * needs left (in the order of t.parents: by id), each result cut at
+ * DISPATCH_RESULT_MAX bytes on a character boundary, all of them at
+ * DISPATCH_RESULTS_MAX; board_count counts each status.  Sections
+ * start from an empty board (reset()).
  * Files: HERMES_HOME is a mkdtemp directory, removed at the end.
  */
 #include <sys/stat.h>
@@ -21,6 +25,7 @@
 #include "common.h"
 #include "board.h"
 #include "db.h"
+#include "dispatch.h"
 #include "path.h"
 #include "timeutil.h"
 #include "tap.h"
@@ -1144,6 +1149,128 @@ test_big_list(void)
 	    g.n);
 }
 
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Complete id (by the CLI) with a result of n copies of unit. */
+static void
+complete_with(const char *id, const char *unit, size_t n)
+{
+	struct buf r = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_adds(&r, unit);
+	if (E(board_complete(b, id, NULL, r.s ? r.s : "", &err)) < 0)
+		printf("# complete %s: %s\n", id, buf_str(&err));
+	buf_release(&r);
+}
+
+/* The longest run of unit, back to back, in s. */
+static size_t
+run_of(const char *s, const char *unit)
+{
+	size_t n, most = 0, k = strlen(unit);
+
+	while ((s = strstr(s, unit))) {
+		for (n = 0; !strncmp(s, unit, k); s += k)
+			n++;
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
+static void
+test_prompt(void)
+{
+	const char *needs[8], *tmp;
+	long n[TASK_BLOCKED + 1];
+	char *p[7], *c, *lone;
+	struct buf out = BUF_INIT, want = BUF_INIT;
+	struct task t;
+	int i;
+
+	reset();
+	lone = add("alone", NULL);
+	for (i = 0; i < 7; i++) {
+		buf_reset(&want);
+		buf_addf(&want, "parent %d", i);
+		p[i] = add(want.s, NULL);
+	}
+	/* the prompt shows them in the order of t.parents, by id */
+	for (i = 0; i < 7; i++)
+		needs[i] = p[i];
+	needs[7] = NULL;
+	qsort(needs, 7, sizeof(*needs), by_id);
+	c = add("the child", needs);
+	complete_with(needs[0], "s", 10);	/* short */
+	complete_with(needs[1], "\xe2\x82\xac", 1000);	/* 3000 bytes */
+	complete_with(needs[2], "x", 2500);
+	complete_with(needs[3], "y", 2000);	/* just fits */
+	complete_with(needs[4], "z", 3000);	/* 1992 bytes of room left */
+	complete_with(needs[5], "w", 10);	/* none */
+	if (E(board_complete(b, needs[6], NULL, NULL, &err)) < 0)
+		printf("# complete: %s\n", buf_str(&err));
+
+	memset(&t, 0, sizeof(t));
+	is_int(E(board_get(b, c, &t, &err)), 0, "prompt: the child");
+	for (i = 0; t.parents && t.parents[i]; i++)
+		;
+	ok(i == 7 && !strcmp(t.parents[0], needs[0]) &&
+	    !strcmp(t.parents[6], needs[6]), "seven parents, by id");
+	dispatch_prompt(b, &t, "/w", &out);
+	ok(strstr(out.s, "Your task is ") && strstr(out.s, "the child"),
+	    "prompt: the task");
+	ok(strstr(out.s, "It comes after these tasks"), "prompt: its parents");
+	tmp = strstr(out.s, needs[0]);
+	for (i = 1; i < 7 && tmp; i++)
+		tmp = tmp < strstr(out.s, needs[i]) ? strstr(out.s, needs[i]) :
+		    NULL;
+	ok(tmp, "prompt: every parent, by id");
+	is_int(run_of(out.s, "s"), 10, "a short result whole");
+	is_int(run_of(out.s, "\xe2\x82\xac"), 666,
+	    "3000 bytes of 3-byte characters cut at 1998");
+	buf_reset(&want);
+	buf_addf(&want, "1002 more bytes cut: kanban_show %s has the whole "
+	    "result", needs[1]);
+	ok(strstr(out.s, want.s), "... with a note: %s", want.s);
+	is_int(run_of(out.s, "x"), DISPATCH_RESULT_MAX, "2500 bytes cut at "
+	    "DISPATCH_RESULT_MAX");
+	is_int(run_of(out.s, "y"), 2000, "2000 bytes whole");
+	is_int(run_of(out.s, "z"), DISPATCH_RESULTS_MAX - 6008, "the next "
+	    "cut to what is left of DISPATCH_RESULTS_MAX");
+	buf_reset(&want);
+	buf_addf(&want, "1008 more bytes cut: kanban_show %s", needs[4]);
+	ok(strstr(out.s, want.s), "... with a note: %s", want.s);
+	ok(!strstr(out.s, "ww"), "then no more results");
+	buf_reset(&want);
+	buf_addf(&want, "took the room (kanban_show %s has it)", needs[5]);
+	ok(strstr(out.s, want.s), "... but a note: %s", want.s);
+	ok(strstr(out.s, "Result: none given"), "a parent done without a "
+	    "result says so");
+	ok(strstr(out.s, "You work in /w."), "prompt: where it works");
+	ok(out.len < DISPATCH_RESULTS_MAX + 2000, "prompt bounded: %zu bytes",
+	    out.len);
+	task_release(&t);
+
+	is_int(E(board_count(b, n, &err)), 0, "board_count");
+	ok(n[TASK_READY] == 2 && n[TASK_DONE] == 7 && n[TASK_TODO] == 0 &&
+	    n[TASK_CLAIMED] == 0 && n[TASK_BLOCKED] == 0, "... 2 ready, 7 "
+	    "done: %ld %ld", n[TASK_READY], n[TASK_DONE]);
+
+	buf_reset(&out);
+	is_int(E(board_get(b, lone, &t, &err)), 0, "prompt: a lone task");
+	dispatch_prompt(b, &t, "/w", &out);
+	ok(!strstr(out.s, "It comes after"), "no parents, no parents' part");
+	task_release(&t);
+	buf_release(&out);
+	buf_release(&want);
+}
+
 int
 main(void)
 {
@@ -1170,6 +1297,7 @@ main(void)
 	test_malformed();
 	test_claim_race();
 	test_big_list();
+	test_prompt();
 	board_close(b);
 	for (i = 0; i < nkept; i++)
 		free(kept[i]);
