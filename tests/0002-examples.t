@@ -88,4 +88,40 @@ test_expect_success 'kanban-fanout.sh: a task per file and a report that needs t
 	grep -q "no file" err
 '
 
+# One worker at a time, so the fake's steps go to the workers in order:
+# the two summaries (claimed oldest first), then the report.
+test_expect_success 'kanban-fanout.sh runs its board to the end; the report gets the summaries' '
+	HERMES_HOME=$TEST_TMP/fanout && export HERMES_HOME && mkdir -p "$HERMES_HOME" &&
+	printf "kanban.max_workers = 1\nprovider.retry_delay_ms = 10\n" >"$HERMES_HOME/config" &&
+	echo one >a.md && echo two >b.md &&
+	cat >s.json <<-\EOT &&
+	[{"tool_calls": [{"name": "kanban_complete", "arguments": {"result": "SUMMARY-A: one"}}]}, {"text": "ok"},
+	 {"tool_calls": [{"name": "kanban_complete", "arguments": {"result": "SUMMARY-B: two"}}]}, {"text": "ok"},
+	 {"tool_calls": [{"name": "kanban_complete", "arguments": {"result": "the report"}}]}, {"text": "ok"}]
+	EOT
+	fake_llm_start openai s.json &&
+	timeout 120 "$EX/kanban-fanout.sh" a.md b.md >out 2>err &&
+	test_line_count = 1 out && report=$(cat out) &&
+	hermes-kanban list | cut -f2 | sort -u >states &&
+	echo done >want && test_cmp want states &&
+	hermes-kanban list >all && test_line_count = 3 all &&
+	grep -q "^hermes-kanban: $report done: the report$" err &&
+	fake_llm_jq 5 "b[\"messages\"][-1][\"content\"]" >prompt &&
+	grep -q "Your task is $report" prompt &&
+	grep -q "^SUMMARY-A: one$" prompt && grep -q "^SUMMARY-B: two$" prompt
+'
+
+test_expect_success 'kanban-fanout.sh says so and exits 1 when the report is not done' '
+	HERMES_HOME=$TEST_TMP/fanout2 && export HERMES_HOME && mkdir -p "$HERMES_HOME" &&
+	printf "kanban.max_workers = 1\nprovider.retry_delay_ms = 10\n" >"$HERMES_HOME/config" &&
+	echo one >a.md &&
+	echo "[{\"status\": 401, \"repeat\": 8}]" >s.json &&
+	fake_llm_start openai s.json &&
+	test_expect_code 1 timeout 120 "$EX/kanban-fanout.sh" a.md >out 2>err &&
+	report=$(cat out) &&
+	grep -q "the report $report is not done" err &&
+	grep -q "failed (attempt 2 of 2, now blocked)" err &&
+	hermes-kanban list -s todo | cut -f1 | grep -qx "$report"
+'
+
 test_done
