@@ -6,6 +6,10 @@
  * does every secret (a name ending in _KEY, _TOKEN, _SECRET, _PASSWORD).
  * Secrets are masked wherever this command prints them.  Formats, the
  * precedence and the locking are in libcommon/config.h.
+ *
+ * get, list and model show effective values (config_effective): what
+ * hermes-ask would use, defaults that follow other keys included, so
+ * "model" unset shows the provider's model with origin default.
  */
 #include "common.h"
 #include "cli.h"
@@ -13,17 +17,19 @@
 #include "json.h"
 #include "path.h"
 
-enum { OPT_JSON = 0x100, OPT_ALL };
+enum { OPT_JSON = 0x100, OPT_ALL, OPT_ORIGIN };
 
-static int jflag, aflag;
+static int jflag, aflag, oflag;
 
 static const struct cli_opt global_opts[] = {
 	{ "json", OPT_JSON, 0, NULL, "get, list: JSON, one object a line" },
+	{ "show-origin", OPT_ORIGIN, 0, NULL,
+	    "get, list: also say where each value comes from" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 static const struct cli_opt list_opts[] = {
-	{ "all", OPT_ALL, 0, NULL, "also list unset keys and defaults" },
+	{ "all", OPT_ALL, 0, NULL, "also list defaults and unset keys" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -35,6 +41,8 @@ on_opt(int c, const char *arg)
 		jflag = 1;
 	else if (c == OPT_ALL)
 		aflag = 1;
+	else if (c == OPT_ORIGIN)
+		oflag = 1;
 	return 0;
 }
 
@@ -65,14 +73,20 @@ known(const char *key)
 	    "--all')", key);
 }
 
+/*
+ * One key: "KEY TAB VALUE TAB ORIGIN" (list), "VALUE" (get), with
+ * --show-origin the origin in full ("config /h/config:3"), as get's
+ * second field; with --json one object, "where" saying the same.
+ */
 static void
-print_item(const char *key, const char *val, enum config_origin o)
+print_item(const char *key, const struct config_value *v, int with_key)
 {
-	char *shown = config_is_secret(key) && val ? config_mask(val) : NULL;
+	char *shown = config_is_secret(key) && v->val ? config_mask(v->val) :
+	    NULL;
+	const char *val = shown ? shown : v->val;
+	struct buf where = BUF_INIT;
 	cJSON *j;
 
-	if (shown)
-		val = shown;
 	if (jflag) {
 		j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "key", key);
@@ -80,13 +94,26 @@ print_item(const char *key, const char *val, enum config_origin o)
 			cJSON_AddStringToObject(j, "value", val);
 		else
 			cJSON_AddNullToObject(j, "value");
-		cJSON_AddStringToObject(j, "origin", config_origin_name(o));
+		cJSON_AddStringToObject(j, "origin",
+		    config_origin_name(v->origin));
+		config_describe(key, v, 0, &where);
+		if (where.len)
+			cJSON_AddStringToObject(j, "where", where.s);
 		cJSON_AddBoolToObject(j, "secret", shown != NULL);
 		json_print_line(j);
 	} else {
-		printf("%s\t%s\t%s\n", key, val ? val : "",
-		    config_origin_name(o));
+		if (oflag)
+			config_describe(key, v, 1, &where);
+		else
+			buf_adds(&where, config_origin_name(v->origin));
+		if (with_key)
+			printf("%s\t%s\t%s\n", key, val ? val : "", where.s);
+		else if (oflag)
+			printf("%s\t%s\n", val ? val : "", where.s);
+		else if (val)
+			printf("%s\n", val);
 	}
+	buf_release(&where);
 	free(shown);
 }
 
@@ -94,31 +121,26 @@ static int
 cmd_get(int argc, char **argv)
 {
 	struct config cfg = CONFIG_INIT;
+	struct config_value v;
 	struct cli_state st;
-	enum config_origin o;
-	const char *v;
-	char *shown = NULL;
 	int rc;
 
 	if ((rc = cli_parse(&st, argc, argv, 1, 1, on_opt)) != CLI_GO)
 		return rc;
 	if ((rc = load(&cfg)))
 		return rc;
-	v = config_get(&cfg, st.argv[0], &o);
-	if (!v && (rc = known(st.argv[0]))) {
+	config_effective(&cfg, st.argv[0], &v);
+	if (!v.val && (rc = known(st.argv[0]))) {
+		config_value_release(&v);
 		config_release(&cfg);
 		return rc;
 	}
-	if (jflag) {
-		print_item(st.argv[0], v, o);
-	} else if (v) {
-		if (config_is_secret(st.argv[0]))
-			v = shown = config_mask(v);
-		printf("%s\n", v);
-	}
-	free(shown);
+	if (v.val || jflag)
+		print_item(st.argv[0], &v, 0);
+	rc = v.val ? HM_EXIT_OK : HM_EXIT_FAIL;
+	config_value_release(&v);
 	config_release(&cfg);
-	return v ? HM_EXIT_OK : HM_EXIT_FAIL;
+	return rc;
 }
 
 static int
@@ -182,16 +204,30 @@ seen(const char **keys, size_t n, const char *k)
 	return 0;
 }
 
+/* Print key unless it was printed; all: even when only a default. */
+static void
+list_one(const struct config *cfg, const char *key, const char **done,
+    size_t *nd, int all)
+{
+	struct config_value v;
+
+	if (seen(done, *nd, key))
+		return;
+	done[(*nd)++] = key;
+	config_effective(cfg, key, &v);
+	if (all || (v.origin != CONFIG_DEFAULT && v.origin != CONFIG_NONE))
+		print_item(key, &v, 1);
+	config_value_release(&v);
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
 	struct config cfg = CONFIG_INIT;
 	const struct config_key *tab;
 	struct cli_state st;
-	enum config_origin o;
 	const char **done;
 	size_t i, nk, nd = 0;
-	const char *v;
 	int rc;
 
 	if ((rc = cli_parse(&st, argc, argv, 0, 0, on_opt)) != CLI_GO)
@@ -200,28 +236,13 @@ cmd_list(int argc, char **argv)
 		return rc;
 	tab = config_keys(&nk);
 	done = xcalloc(nk + cfg.nfile + cfg.ndotenv + 1, sizeof(*done));
-	for (i = 0; i < nk; i++) {
-		if (strchr(tab[i].key, '*'))
-			continue;
-		v = config_get(&cfg, tab[i].key, &o);
-		done[nd++] = tab[i].key;
-		if (aflag || (o != CONFIG_DEFAULT && o != CONFIG_NONE))
-			print_item(tab[i].key, v, o);
-	}
-	for (i = 0; i < cfg.nfile; i++) {
-		if (seen(done, nd, cfg.file[i].key))
-			continue;
-		done[nd++] = cfg.file[i].key;
-		v = config_get(&cfg, cfg.file[i].key, &o);
-		print_item(cfg.file[i].key, v, o);
-	}
-	for (i = 0; i < cfg.ndotenv; i++) {
-		if (seen(done, nd, cfg.dotenv[i].key))
-			continue;
-		done[nd++] = cfg.dotenv[i].key;
-		v = config_get(&cfg, cfg.dotenv[i].key, &o);
-		print_item(cfg.dotenv[i].key, v, o);
-	}
+	for (i = 0; i < nk; i++)
+		if (!strchr(tab[i].key, '*'))
+			list_one(&cfg, tab[i].key, done, &nd, aflag);
+	for (i = 0; i < cfg.nfile; i++)
+		list_one(&cfg, cfg.file[i].key, done, &nd, 1);
+	for (i = 0; i < cfg.ndotenv; i++)
+		list_one(&cfg, cfg.dotenv[i].key, done, &nd, 1);
 	free(done);
 	config_release(&cfg);
 	return HM_EXIT_OK;
@@ -249,6 +270,7 @@ static int
 cmd_model(int argc, char **argv)
 {
 	struct config cfg = CONFIG_INIT;
+	struct config_value val, prov;
 	struct buf err = BUF_INIT;
 	struct cli_state st;
 	const char *v;
@@ -267,12 +289,16 @@ cmd_model(int argc, char **argv)
 	}
 	if ((rc = load(&cfg)))
 		return rc;
-	v = config_get(&cfg, "model", NULL);
+	v = config_effective(&cfg, "model", &val);
+	config_effective(&cfg, "provider", &prov);
 	if (v)
-		printf("%s\n", v);
+		print_item("model", &val, 0);
 	else
-		hm_error("no model set; set one with 'hermes-config model ID' "
-		    "or HERMES_MODEL");
+		hm_error("no model set and provider '%s' has no default; set "
+		    "one with 'hermes-config model ID' or HERMES_MODEL",
+		    prov.val ? prov.val : "");
+	config_value_release(&val);
+	config_value_release(&prov);
 	config_release(&cfg);
 	return v ? HM_EXIT_OK : HM_EXIT_FAIL;
 }

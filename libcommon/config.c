@@ -1,7 +1,10 @@
 /*
  * config.c: the config file, .env and the environment; see config.h for
  * the formats and the precedence.  Parsing keeps every line's text so a
- * write changes only the line of its key.
+ * write changes only the line of its key.  The defaults live in two
+ * tables here, keys[] and providers[], and config_effective() applies
+ * the ones that depend on other keys: hermes-ask and hermes-config both
+ * go through it, so what `hermes-config get` shows is what is used.
  */
 #include <ctype.h>
 
@@ -14,12 +17,15 @@
 #include "utf8.h"
 
 static const struct config_key keys[] = {
-	{ "model", CONFIG_STR, NULL, "model id sent to the provider", 0, 0,
+	{ "model", CONFIG_STR, NULL,
+	    "model id sent to the provider (default: the provider's)", 0, 0,
 	    NULL },
-	{ "provider", CONFIG_ENUM, "openrouter", "which API to talk to", 0, 0,
+	{ "provider", CONFIG_ENUM, "openrouter",
+	    "which API to talk to (custom when base_url is set)", 0, 0,
 	    "openrouter|openai|anthropic|nous|custom" },
 	{ "base_url", CONFIG_STR, NULL,
-	    "base URL of an OpenAI-compatible API (.../v1)", 0, 0, NULL },
+	    "base URL of an OpenAI-compatible API (.../v1; default: the "
+	    "provider's)", 0, 0, NULL },
 	{ "agent.max_turns", CONFIG_INT, "20",
 	    "model calls allowed for one prompt", 1, 100000, NULL },
 	{ "agent.tool_output_max", CONFIG_INT, "50000",
@@ -148,6 +154,41 @@ static const struct config_key keys[] = {
 	    "seconds between two looks into the IMAP inbox", 1, 86400, NULL },
 };
 
+static const struct config_provider providers[] = {
+	{ "openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
+	    "anthropic/claude-sonnet-4.5", 0 },
+	{ "openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4.1",
+	    0 },
+	{ "anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY",
+	    "claude-sonnet-4-5", 1 },
+	{ "nous", "https://inference-api.nousresearch.com/v1", "NOUS_API_KEY",
+	    NULL, 0 },
+	{ "custom", NULL, NULL, NULL, 0 },
+};
+
+const struct config_provider *
+config_provider_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < HM_ARRAY_SIZE(providers); i++)
+		if (!strcmp(providers[i].name, name))
+			return &providers[i];
+	return NULL;
+}
+
+long
+config_context_for(const char *model)
+{
+	if (strstr(model, "claude"))
+		return 200000;
+	if (strstr(model, "gpt-4.1") || strstr(model, "gemini"))
+		return 1000000;
+	if (strstr(model, "gpt-5"))
+		return 400000;
+	return 128000;
+}
+
 const struct config_key *
 config_keys(size_t *n)
 {
@@ -256,11 +297,12 @@ config_mask(const char *val)
 
 static void
 items_add(struct config_item **items, size_t *n, const char *k, size_t kn,
-    const char *v)
+    const char *v, int line)
 {
 	*items = xrealloc(*items, (*n + 1) * sizeof(**items));
 	(*items)[*n].key = xstrndup(k, kn);
 	(*items)[*n].val = xstrdup(v);
+	(*items)[*n].line = line;
 	(*n)++;
 }
 
@@ -388,7 +430,7 @@ parse_config_line(const char *line, int no, void *vctx)
 		rtrim_len(p, &vn);
 		buf_add(&val, p, vn);
 	}
-	items_add(c->items, c->n, key, strlen(key), buf_str(&val));
+	items_add(c->items, c->n, key, strlen(key), buf_str(&val), no);
 out:
 	free(key);
 	buf_release(&val);
@@ -451,7 +493,7 @@ parse_dotenv_line(const char *line, int no, void *vctx)
 		rtrim_len(p, &vn);
 		buf_add(&val, p, vn);
 	}
-	items_add(c->items, c->n, k, (size_t)(end - k), buf_str(&val));
+	items_add(c->items, c->n, k, (size_t)(end - k), buf_str(&val), no);
 out:
 	buf_release(&val);
 	return rc;
@@ -524,44 +566,180 @@ config_release(struct config *c)
 void
 config_set_flag(struct config *c, const char *key, const char *val)
 {
-	items_add(&c->flags, &c->nflags, key, strlen(key), val);
+	items_add(&c->flags, &c->nflags, key, strlen(key), val, 0);
 }
 
-static const char *
+static const struct config_item *
 items_last(const struct config_item *items, size_t n, const char *key)
 {
 	while (n-- > 0)
 		if (!strcmp(items[n].key, key))
-			return items[n].val;
+			return &items[n];
 	return NULL;
+}
+
+/* config_get, and the line the value was read from (0 when none). */
+static const char *
+lookup(const struct config *c, const char *key, enum config_origin *origin,
+    int *line)
+{
+	const struct config_key *k;
+	const struct config_item *it;
+	enum config_origin o = CONFIG_NONE;
+	const char *v = NULL;
+	char *env = config_env_name(key);
+
+	*line = 0;
+	if ((it = items_last(c->flags, c->nflags, key))) {
+		v = it->val;
+		o = CONFIG_FLAG;
+	} else if ((v = getenv(env)) && *v) {
+		o = CONFIG_ENV;
+	} else if ((it = items_last(c->dotenv, c->ndotenv, env)) &&
+	    *it->val) {
+		v = it->val;
+		*line = it->line;
+		o = CONFIG_DOTENV;
+	} else if (!config_is_env_name(key) &&
+	    (it = items_last(c->file, c->nfile, key))) {
+		v = it->val;
+		*line = it->line;
+		o = CONFIG_FILE;
+	} else if ((k = config_key_find(key)) && (v = k->def)) {
+		o = CONFIG_DEFAULT;
+	} else {
+		v = NULL;
+	}
+	free(env);
+	if (origin)
+		*origin = o;
+	return v;
 }
 
 const char *
 config_get(const struct config *c, const char *key,
     enum config_origin *origin)
 {
-	const struct config_key *k;
-	enum config_origin o = CONFIG_NONE;
-	const char *v;
-	char *env = config_env_name(key);
+	int line;
 
-	if ((v = items_last(c->flags, c->nflags, key)))
-		o = CONFIG_FLAG;
-	else if ((v = getenv(env)) && *v)
-		o = CONFIG_ENV;
-	else if ((v = items_last(c->dotenv, c->ndotenv, env)) && *v)
-		o = CONFIG_DOTENV;
-	else if (!config_is_env_name(key) &&
-	    (v = items_last(c->file, c->nfile, key)))
-		o = CONFIG_FILE;
-	else if ((k = config_key_find(key)) && (v = k->def))
-		o = CONFIG_DEFAULT;
-	else
-		v = NULL;
-	free(env);
-	if (origin)
-		*origin = o;
-	return v;
+	return lookup(c, key, origin, &line);
+}
+
+/* The value of key unless it is unset, empty or only the table's
+ * default: what a derived default gives way to. */
+static const char *
+given(const struct config *c, const char *key)
+{
+	enum config_origin o;
+	const char *v = config_get(c, key, &o);
+
+	return v && *v && o != CONFIG_DEFAULT ? v : NULL;
+}
+
+static void
+derive(struct config_value *v, const char *val, const char *fmt,
+    const char *arg)
+{
+	struct buf b = BUF_INIT;
+
+	v->val = val;
+	v->origin = CONFIG_DEFAULT;
+	v->line = 0;
+	free(v->why);
+	buf_addf(&b, fmt, arg);
+	v->why = buf_detach(&b);
+}
+
+const char *
+config_effective(const struct config *c, const char *key,
+    struct config_value *v)
+{
+	const struct config_provider *p;
+	struct config_value pv;
+	struct buf b = BUF_INIT;
+	const char *model, *def;
+
+	static const char *const derived[] = { "provider", "base_url",
+		"model", "model.context", "goals.judge_model" };
+	const struct config_key *k;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	v->val = lookup(c, key, &v->origin, &v->line);
+	for (i = 0; i < HM_ARRAY_SIZE(derived); i++)
+		if (!strcmp(key, derived[i]))
+			break;
+	if (i == HM_ARRAY_SIZE(derived) || (v->val && *v->val &&
+	    v->origin != CONFIG_DEFAULT))
+		return v->val;
+	if (v->val && !*v->val) {	/* empty counts as unset */
+		k = config_key_find(key);
+		v->val = k ? k->def : NULL;
+		v->origin = v->val ? CONFIG_DEFAULT : CONFIG_NONE;
+		v->line = 0;
+	}
+	if (!strcmp(key, "provider")) {
+		if (given(c, "base_url"))
+			derive(v, "custom", "%s", "base_url is set");
+	} else if (!strcmp(key, "base_url") || !strcmp(key, "model")) {
+		p = config_provider_find(config_effective(c, "provider",
+		    &pv));
+		def = !p ? NULL : !strcmp(key, "model") ? p->model : p->url;
+		if (def)
+			derive(v, def, "provider %s", p->name);
+		config_value_release(&pv);
+	} else if (!strcmp(key, "model.context")) {
+		if ((model = config_effective(c, "model", &pv))) {
+			buf_addf(&b, "%ld", config_context_for(model));
+			v->own = buf_detach(&b);
+			derive(v, v->own, "model %s", model);
+		}
+		config_value_release(&pv);
+	} else if (!strcmp(key, "goals.judge_model")) {
+		if ((model = config_effective(c, "model", &pv))) {
+			v->own = xstrdup(model);
+			derive(v, v->own, "%s", "the model");
+		}
+		config_value_release(&pv);
+	}
+	return v->val;
+}
+
+void
+config_value_release(struct config_value *v)
+{
+	free(v->why);
+	free(v->own);
+	memset(v, 0, sizeof(*v));
+}
+
+void
+config_describe(const char *key, const struct config_value *v,
+    int with_name, struct buf *out)
+{
+	char *s = NULL;
+
+	if (with_name)
+		buf_adds(out, config_origin_name(v->origin));
+	switch (v->origin) {
+	case CONFIG_FILE:
+	case CONFIG_DOTENV:
+		s = hm_path(v->origin == CONFIG_FILE ? "config" : ".env");
+		buf_addf(out, "%s%s:%d", with_name ? " " : "", s, v->line);
+		break;
+	case CONFIG_ENV:
+		s = config_env_name(key);
+		buf_addf(out, "%s%s", with_name ? " " : "", s);
+		break;
+	case CONFIG_DEFAULT:
+		if (v->why)
+			buf_addf(out, with_name ? " (%s)" : "%s", v->why);
+		break;
+	case CONFIG_NONE:
+	case CONFIG_FLAG:
+		break;
+	}
+	free(s);
 }
 
 const char *

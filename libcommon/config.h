@@ -22,6 +22,22 @@
  * Writes (config_write) hold flock(.config.lock) or flock(..env.lock)
  * across read-modify-write and replace the file with atomic_write,
  * keeping comments, order and unknown lines.
+ *
+ * Effective values: config_effective() is the value a command uses,
+ * that is config_get() plus the defaults that depend on other keys.
+ * They are applied here, once, for hermes-ask (provider_from_config)
+ * and hermes-config (get, list) alike:
+ *   provider            custom when base_url is set, else the table's
+ *   base_url            the provider's URL (config_providers)
+ *   model               the provider's model (none for nous, custom)
+ *   model.context       known per model (config_context_for)
+ *   goals.judge_model   the model
+ * For these keys an empty value counts as unset.  Every other key's
+ * default is its row in the key table.  There is no per-profile
+ * configuration: HERMES_PROFILE moves SOUL.md, memories/ and skills/
+ * only (path.h).  config_describe() says where a value came from, for
+ * people: "config /h/config:3", ".env /h/.env:2", "env HERMES_MODEL",
+ * "flag", "default", "default (provider openai)", "unset".
  */
 #ifndef HM_CONFIG_H
 #define HM_CONFIG_H
@@ -48,6 +64,25 @@ enum config_origin { CONFIG_NONE, CONFIG_DEFAULT, CONFIG_FILE, CONFIG_DOTENV,
 struct config_item {
 	char *key;
 	char *val;
+	int line;		/* 1-based line in its file; 0 for a flag */
+};
+
+/* The providers hermes knows, with their defaults. */
+struct config_provider {
+	const char *name;
+	const char *url;	/* NULL: base_url must be set */
+	const char *keyvar;	/* its API key variable, or NULL */
+	const char *model;	/* its default model, or NULL */
+	int anthropic;		/* Messages API, else chat completions */
+};
+
+/* What config_effective found; config_value_release frees it. */
+struct config_value {
+	const char *val;	/* NULL: no value; valid while c and v live */
+	enum config_origin origin;
+	int line;		/* CONFIG_FILE, CONFIG_DOTENV: its line */
+	char *why;		/* CONFIG_DEFAULT: what it follows, or NULL */
+	char *own;		/* storage of a computed val */
 };
 
 struct config {
@@ -78,6 +113,16 @@ char *config_mask(const char *val);
 char *config_env_name(const char *key);
 
 int config_write(const char *key, const char *val, struct buf *err);
+
+const struct config_provider *config_provider_find(const char *name);
+long config_context_for(const char *model);
+const char *config_effective(const struct config *c, const char *key,
+    struct config_value *v);
+void config_value_release(struct config_value *v);
+/* Append where v came from, as above; the member "where" of --json is
+ * the same without the origin's name (path:line, variable, why). */
+void config_describe(const char *key, const struct config_value *v,
+    int with_name, struct buf *out);
 
 /* Parsers, exposed for the unit tests. */
 int config_parse(const char *text, const char *name,

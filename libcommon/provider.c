@@ -14,38 +14,6 @@
 #include "sse.h"
 #include "timeutil.h"
 
-struct known {
-	const char *name;
-	const char *url;
-	const char *keyvar;
-	const char *model;
-	int anthropic;
-};
-
-static const struct known knowns[] = {
-	{ "openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
-	    "anthropic/claude-sonnet-4.5", 0 },
-	{ "openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4.1",
-	    0 },
-	{ "anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY",
-	    "claude-sonnet-4-5", 1 },
-	{ "nous", "https://inference-api.nousresearch.com/v1", "NOUS_API_KEY",
-	    NULL, 0 },
-	{ "custom", NULL, NULL, NULL, 0 },
-};
-
-static long
-context_for(const char *model)
-{
-	if (strstr(model, "claude"))
-		return 200000;
-	if (strstr(model, "gpt-4.1") || strstr(model, "gemini"))
-		return 1000000;
-	if (strstr(model, "gpt-5"))
-		return 400000;
-	return 128000;
-}
-
 /* The key's value, or def when unset; a bad value is an error. */
 static int
 get_long(const struct config *cfg, const char *key, long def, long *out,
@@ -88,59 +56,66 @@ int
 provider_from_config(struct provider *p, const struct config *cfg,
     struct buf *err)
 {
-	enum config_origin o;
-	const struct known *k = NULL;
-	const char *name, *url, *key, *model, *v;
-	size_t i;
+	/* provider, base_url and model with their defaults come from
+	 * config_effective (config.h), as hermes-config shows them */
+	struct config_value name, url, model;
+	const struct config_provider *k;
+	const char *key, *v;
+	int rc = -HM_EFAIL;
 
 	memset(p, 0, sizeof(*p));
-	name = config_get(cfg, "provider", &o);
-	url = config_get(cfg, "base_url", NULL);
-	if (o == CONFIG_DEFAULT && url && *url)
-		name = "custom";
-	for (i = 0; i < HM_ARRAY_SIZE(knowns); i++)
-		if (!strcmp(knowns[i].name, name))
-			k = &knowns[i];
-	if (!k)
-		return hm_fail(err, HM_EINVAL, "unknown provider '%s'", name);
+	config_effective(cfg, "provider", &name);
+	config_effective(cfg, "base_url", &url);
+	config_effective(cfg, "model", &model);
+	if (!(k = config_provider_find(name.val))) {
+		rc = hm_fail(err, HM_EINVAL, "unknown provider '%s'",
+		    name.val ? name.val : "");
+		goto out;
+	}
 	key = config_get(cfg, "HERMES_API_KEY", NULL);
 	if ((!key || !*key) && k->keyvar)
 		key = config_get(cfg, k->keyvar, NULL);
-	if (!url || !*url)
-		url = k->url;
-	if (!url)
-		return hm_fail(err, HM_EFAIL, "provider 'custom' needs a base "
+	if (!url.val || !*url.val) {
+		hm_fail(err, HM_EFAIL, "provider 'custom' needs a base "
 		    "URL: set HERMES_BASE_URL (or base_url in config)");
-	if ((!key || !*key) && k->keyvar)
-		return hm_fail(err, HM_EFAIL, "no API key for provider '%s': "
+		goto out;
+	}
+	if ((!key || !*key) && k->keyvar) {
+		hm_fail(err, HM_EFAIL, "no API key for provider '%s': "
 		    "set %s or HERMES_API_KEY (or HERMES_BASE_URL for a local "
 		    "server)", k->name, k->keyvar);
-	model = config_get(cfg, "model", NULL);
-	if (!model || !*model)
-		model = k->model;
-	if (!model)
-		return hm_fail(err, HM_EFAIL, "no model for provider '%s': set "
+		goto out;
+	}
+	if (!model.val || !*model.val) {
+		hm_fail(err, HM_EFAIL, "no model for provider '%s': set "
 		    "HERMES_MODEL or 'hermes-config model ID'", k->name);
+		goto out;
+	}
 	p->name = xstrdup(k->name);
 	p->anthropic = k->anthropic;
-	p->base_url = xstrdup(url);
+	p->base_url = xstrdup(url.val);
 	while (*p->base_url && p->base_url[strlen(p->base_url) - 1] == '/')
 		p->base_url[strlen(p->base_url) - 1] = '\0';
 	p->api_key = key && *key ? xstrdup(key) : NULL;
-	p->model = xstrdup(model);
+	p->model = xstrdup(model.val);
 	if ((v = config_get(cfg, "fallback_models", NULL)))
 		split_fallbacks(p, v);
 	p->stream = 1;
-	if (get_long(cfg, "model.context", context_for(model), &p->context,
-	    err) < 0 || get_long(cfg, "model.max_tokens", 8192,
+	if (get_long(cfg, "model.context", config_context_for(p->model),
+	    &p->context, err) < 0 || get_long(cfg, "model.max_tokens", 8192,
 	    &p->max_tokens, err) < 0 || get_long(cfg, "provider.retries", 3,
 	    &p->retries, err) < 0 || get_long(cfg, "provider.retry_delay_ms",
 	    1000, &p->retry_delay_ms, err) < 0 || get_long(cfg,
 	    "provider.timeout", 600, &p->timeout, err) < 0) {
 		provider_release(p);
-		return -HM_EFAIL;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	config_value_release(&name);
+	config_value_release(&url);
+	config_value_release(&model);
+	return rc;
 }
 
 void

@@ -58,7 +58,7 @@ test_expect_success 'list shows key, value and origin of what is set' '
 	! grep -q "^agent.max_turns" out &&
 	hermes-config list --all >out &&
 	grep -q "^agent.max_turns	20	default$" out &&
-	grep -q "^base_url		unset$" out
+	grep -q "^terminal.ssh.host		unset$" out
 '
 
 test_expect_success 'values keep edge spaces, quotes and newlines' '
@@ -109,7 +109,10 @@ test_expect_success 'unset removes; unset of an unset key exits 1' '
 '
 
 test_expect_success 'get of an unset key prints nothing and exits 1' '
-	test_expect_code 1 hermes-config get base_url >out &&
+	test_expect_code 1 hermes-config get terminal.ssh.host >out &&
+	test_line_count = 0 out &&
+	test_expect_code 1 hermes-config get --show-origin terminal.ssh.host \
+		>out &&
 	test_line_count = 0 out
 '
 
@@ -178,6 +181,126 @@ test_expect_success '16 concurrent sets all land' '
 	for i in $(seq 1 16); do
 		grep -q "^CONC_$i=v$i$" "$E" || exit 1
 	done
+'
+
+# A fresh home for the effective values: nothing set but what each test
+# sets itself.
+fresh() {
+	HERMES_HOME="$TEST_TMP/fresh" && export HERMES_HOME &&
+	rm -rf "$HERMES_HOME" && mkdir "$HERMES_HOME" &&
+	unset HERMES_MODEL HERMES_PROVIDER HERMES_BASE_URL
+}
+
+test_expect_success 'get shows the default hermes-ask uses, and why' '
+	fresh &&
+	hermes-config get model >out &&
+	echo anthropic/claude-sonnet-4.5 >want && test_cmp want out &&
+	hermes-config model >out && test_cmp want out &&
+	hermes-config get --show-origin model >out &&
+	printf "anthropic/claude-sonnet-4.5\tdefault (provider openrouter)\n" \
+		>want && test_cmp want out &&
+	hermes-config get --show-origin base_url >out &&
+	printf "https://openrouter.ai/api/v1\tdefault (provider openrouter)\n" \
+		>want && test_cmp want out &&
+	hermes-config get --show-origin approvals.mode >out &&
+	printf "ask\tdefault\n" >want && test_cmp want out &&
+	hermes-config --json get model >out &&
+	grep -q "\"origin\":\"default\",\"where\":\"provider openrouter\"" out
+'
+
+test_expect_success 'the defaults follow the provider and the model' '
+	fresh &&
+	printf "# comment\nprovider = openai\n" >"$HERMES_HOME/config" &&
+	hermes-config get --show-origin provider >out &&
+	printf "openai\tconfig %s:2\n" "$HERMES_HOME/config" >want &&
+	test_cmp want out &&
+	hermes-config get --show-origin model >out &&
+	printf "gpt-4.1\tdefault (provider openai)\n" >want &&
+	test_cmp want out &&
+	hermes-config get --show-origin model.context >out &&
+	printf "1000000\tdefault (model gpt-4.1)\n" >want &&
+	test_cmp want out &&
+	HERMES_MODEL=o3 hermes-config get --show-origin model >out &&
+	printf "o3\tenv HERMES_MODEL\n" >want && test_cmp want out &&
+	HERMES_MODEL=o3 hermes-config get --show-origin goals.judge_model \
+		>out &&
+	printf "o3\tdefault (the model)\n" >want && test_cmp want out &&
+	echo "HERMES_MODEL=gpt-5" >"$HERMES_HOME/.env" &&
+	hermes-config --json get model >out &&
+	grep -q "\"where\":\"$HERMES_HOME/.env:1\"" out &&
+	hermes-config get model.context >out &&
+	echo 400000 >want && test_cmp want out
+'
+
+test_expect_success 'a base URL alone means provider custom, with no model' '
+	fresh &&
+	HERMES_BASE_URL=http://127.0.0.1:9/v1 \
+		hermes-config get --show-origin provider >out &&
+	printf "custom\tdefault (base_url is set)\n" >want &&
+	test_cmp want out &&
+	(
+		HERMES_BASE_URL=http://127.0.0.1:9/v1 && export HERMES_BASE_URL &&
+		test_expect_code 1 hermes-config get model >out &&
+		test_line_count = 0 out &&
+		test_expect_code 1 hermes-config model 2>err &&
+		grep -q "provider .custom. has no default" err
+	) &&
+	echo "model =" >"$HERMES_HOME/config" &&
+	hermes-config get --show-origin model >out &&
+	printf "anthropic/claude-sonnet-4.5\tdefault (provider openrouter)\n" \
+		>want && test_cmp want out
+'
+
+test_expect_success 'list --all shows effective values; --show-origin where' '
+	fresh &&
+	echo "provider = anthropic" >"$HERMES_HOME/config" &&
+	hermes-config list >out &&
+	printf "provider\tanthropic\tconfig\n" >want && test_cmp want out &&
+	hermes-config list --all >out &&
+	grep -q "^model	claude-sonnet-4-5	default$" out &&
+	grep -q "^base_url	https://api.anthropic.com	default$" out &&
+	hermes-config list --all --show-origin >out &&
+	grep -q "^model	claude-sonnet-4-5	default (provider anthropic)$" out &&
+	grep -q "^provider	anthropic	config $HERMES_HOME/config:1$" out &&
+	grep -q "^agent.max_turns	20	default$" out
+'
+
+test_expect_success 'a secret stays masked with --show-origin' '
+	fresh &&
+	hermes-config set OPENAI_API_KEY sk-proj-abcdefghijklmnop &&
+	hermes-config get --show-origin OPENAI_API_KEY >out &&
+	printf "****mnop\t.env %s:1\n" "$HERMES_HOME/.env" >want &&
+	test_cmp want out &&
+	OPENAI_API_KEY=sk-proj-abcdefghijklmnop \
+		hermes-config list --show-origin >out &&
+	grep -q "^OPENAI_API_KEY	\*\*\*\*mnop	env OPENAI_API_KEY$" out &&
+	! grep -q abcdefghij out
+'
+
+# What hermes-ask would send (--dry-run) against what get says.
+agrees() {
+	hermes-ask --dry-run hi >body 2>err &&
+	hermes-config get model >model &&
+	hermes-config get base_url >url &&
+	"$FAKE_PYTHON" -c "import json,sys; print(json.load(open(\"body\"))[\"model\"])" \
+		>sent &&
+	test_cmp model sent &&
+	grep -q "POST $(cat url)/" err
+}
+FAKE_PYTHON=$(command -v python3)
+
+test_expect_success 'hermes-ask uses what hermes-config get shows' '
+	fresh &&
+	agrees &&
+	hermes-config set provider openai && agrees &&
+	hermes-config set provider anthropic && agrees &&
+	hermes-config set base_url http://127.0.0.1:9 && agrees &&
+	hermes-config unset base_url && hermes-config unset provider &&
+	(
+		HERMES_PROVIDER=nous HERMES_MODEL=hermes-4 &&
+		export HERMES_PROVIDER HERMES_MODEL && agrees
+	) &&
+	hermes-config model gpt-5 && agrees
 '
 
 test_done

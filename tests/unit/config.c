@@ -715,6 +715,138 @@ test_preserve(void)
 	buf_release(&err);
 }
 
+/* ---- effective values ---- */
+
+/* config_effective(key) is want from origin o, described as desc. */
+static void
+expect_eff(const struct config *c, const char *key, const char *want,
+    enum config_origin o, const char *desc)
+{
+	struct config_value v;
+	struct buf d = BUF_INIT;
+
+	config_effective(c, key, &v);
+	if (want)
+		is_str(v.val, want, "effective %s", key);
+	else
+		ok(v.val == NULL, "effective %s: none (%s)", key,
+		    v.val ? v.val : "");
+	is_int(v.origin, o, "origin of %s", key);
+	config_describe(key, &v, 1, &d);
+	is_str(d.s ? d.s : "", desc, "description of %s", key);
+	buf_release(&d);
+	config_value_release(&v);
+}
+
+static void
+test_effective(void)
+{
+	static const char *const names[] = { "openrouter", "openai",
+		"anthropic", "nous", "custom" };
+	static const char conf[] = "# c\n\nprovider = openai\nmodel =\n";
+	static const char env[] = "X=1\nHERMES_MODEL_CONTEXT=5000\n";
+	const struct config_provider *p;
+	struct config c = CONFIG_INIT;
+	struct config_value v;
+	struct buf err = BUF_INIT, d = BUF_INIT, want = BUF_INIT;
+	struct buf line3 = BUF_INIT;
+	char *path;
+	size_t i;
+
+	put_file("config", "", 0);
+	put_file(".env", "", 0);
+	reload(&c, &err);
+	expect_eff(&c, "provider", "openrouter", CONFIG_DEFAULT, "default");
+	expect_eff(&c, "model", "anthropic/claude-sonnet-4.5",
+	    CONFIG_DEFAULT, "default (provider openrouter)");
+	expect_eff(&c, "base_url", "https://openrouter.ai/api/v1",
+	    CONFIG_DEFAULT, "default (provider openrouter)");
+	expect_eff(&c, "model.context", "200000", CONFIG_DEFAULT,
+	    "default (model anthropic/claude-sonnet-4.5)");
+	expect_eff(&c, "goals.judge_model", "anthropic/claude-sonnet-4.5",
+	    CONFIG_DEFAULT, "default (the model)");
+	expect_eff(&c, "approvals.mode", "ask", CONFIG_DEFAULT, "default");
+	expect_eff(&c, "agent.max_turns", "20", CONFIG_DEFAULT, "default");
+	expect_eff(&c, "terminal.ssh.host", NULL, CONFIG_NONE, "unset");
+
+	/* Every provider's defaults come from the one table. */
+	for (i = 0; i < HM_ARRAY_SIZE(names); i++) {
+		p = config_provider_find(names[i]);
+		ok(p != NULL, "provider %s is in the table", names[i]);
+		if (!p)
+			continue;
+		setenv("HERMES_PROVIDER", names[i], 1);
+		config_effective(&c, "model", &v);
+		ok(p->model ? v.val && !strcmp(v.val, p->model) : !v.val,
+		    "%s: the model is its default (%s)", names[i],
+		    v.val ? v.val : "none");
+		config_value_release(&v);
+		config_effective(&c, "base_url", &v);
+		ok(p->url ? v.val && !strcmp(v.val, p->url) : !v.val,
+		    "%s: the base URL is its default", names[i]);
+		config_value_release(&v);
+	}
+	unsetenv("HERMES_PROVIDER");
+	ok(config_provider_find("acme") == NULL, "no provider acme");
+	is_int(config_context_for("gpt-5-mini"), 400000, "gpt-5 context");
+	is_int(config_context_for("google/gemini-2.5-pro"), 1000000,
+	    "gemini context");
+	is_int(config_context_for("llama"), 128000, "other context");
+
+	/* A base URL alone: custom, no model. */
+	config_set_flag(&c, "base_url", "http://127.0.0.1:9/v1");
+	expect_eff(&c, "provider", "custom", CONFIG_DEFAULT,
+	    "default (base_url is set)");
+	expect_eff(&c, "model", NULL, CONFIG_NONE, "unset");
+	expect_eff(&c, "model.context", NULL, CONFIG_NONE, "unset");
+	expect_eff(&c, "base_url", "http://127.0.0.1:9/v1", CONFIG_FLAG,
+	    "flag");
+	config_set_flag(&c, "model", "local-7b");
+	expect_eff(&c, "model.context", "128000", CONFIG_DEFAULT,
+	    "default (model local-7b)");
+
+	/* Lines, files and variables; empty counts as unset. */
+	put_file("config", conf, strlen(conf));
+	put_file(".env", env, strlen(env));
+	reload(&c, &err);
+	path = hm_path("config");
+	buf_addf(&line3, "config %s:3", path);
+	expect_eff(&c, "provider", "openai", CONFIG_FILE, line3.s);
+	free(path);
+	expect_eff(&c, "model", "gpt-4.1", CONFIG_DEFAULT,
+	    "default (provider openai)");
+	path = hm_path(".env");
+	buf_reset(&want);
+	buf_addf(&want, ".env %s:2", path);
+	expect_eff(&c, "model.context", "5000", CONFIG_DOTENV, want.s);
+	config_effective(&c, "model.context", &v);
+	config_describe("model.context", &v, 0, &d);
+	buf_reset(&want);
+	buf_addf(&want, "%s:2", path);
+	is_str(d.s, want.s, "without the name: PATH:LINE");
+	config_value_release(&v);
+	free(path);
+	setenv("HERMES_MODEL", "o3", 1);
+	expect_eff(&c, "model", "o3", CONFIG_ENV, "env HERMES_MODEL");
+	expect_eff(&c, "goals.judge_model", "o3", CONFIG_DEFAULT,
+	    "default (the model)");
+	unsetenv("HERMES_MODEL");
+	setenv("HERMES_PROVIDER", "", 1);
+	expect_eff(&c, "provider", "openai", CONFIG_FILE, line3.s);
+	unsetenv("HERMES_PROVIDER");
+	put_file("config", "provider =\n", strlen("provider =\n"));
+	reload(&c, &err);
+	expect_eff(&c, "provider", "openrouter", CONFIG_DEFAULT, "default");
+
+	put_file("config", "", 0);
+	put_file(".env", "", 0);
+	config_release(&c);
+	buf_release(&want);
+	buf_release(&line3);
+	buf_release(&d);
+	buf_release(&err);
+}
+
 int
 main(void)
 {
@@ -742,6 +874,7 @@ main(void)
 	is_str(hm_home(), home, "hm_home is HERMES_HOME");
 	test_round_trip();
 	test_preserve();
+	test_effective();
 	nftw(home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	buf_release(&err);
 	return done_testing();
