@@ -37,6 +37,11 @@
 #include "path.h"
 #include "shlex.h"
 
+/* Why a command that needs approval did not get it, after "needs
+ * approval, and ": one sentence, the reason said once. */
+#define NOBODY "nobody is there to give it (see approvals.mode and " \
+	"command_allowlist)"
+
 void
 approve_strv_push(struct approve_strv *v, const char *s)
 {
@@ -211,7 +216,7 @@ approve_command(struct approve *a, const char *cmd, struct buf *why)
 		approve_danger(&v, &none, 0, "nested too deeply to check");
 	}
 	if (v.hard.len) {
-		buf_addf(why, "blocked: %s", v.hard.s);
+		buf_addf(why, "%s; nothing can allow it", v.hard.s);
 		rc = APPROVE_DENY;
 	} else if (!v.reason.n)
 		buf_adds(why, "no dangerous pattern");
@@ -228,13 +233,12 @@ approve_command(struct approve *a, const char *cmd, struct buf *why)
 		if (i == v.reason.n)
 			buf_addf(why, "allowlisted as '%s'", by);
 		else if (a->mode == APPROVE_MODE_ASK && a->interactive) {
-			buf_addf(why, "dangerous: %s", v.reason.v[i]);
+			buf_adds(why, v.reason.v[i]);
 			rc = APPROVE_ASK;
 		} else {
-			buf_addf(why, "dangerous: %s; %s", v.reason.v[i],
+			buf_addf(why, "%s needs approval, and %s", v.reason.v[i],
 			    a->mode == APPROVE_MODE_DENY ?
-			    "approvals.mode is deny" :
-			    "nobody is there to approve it");
+			    "approvals.mode is deny" : NOBODY);
 			rc = APPROVE_DENY;
 		}
 	}
@@ -386,13 +390,13 @@ approve_ask(struct approve *a, const char *cmd, const char *why,
 	int fd, tries, rc = APPROVE_DENY, ch;
 
 	if (!a->interactive) {
-		hm_fail(err, HM_EFAIL, "nobody is there to approve it");
+		hm_fail(err, HM_EFAIL, NOBODY);
 		return APPROVE_DENY;
 	}
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		hm_fail(err, HM_EFAIL, "cannot ask on '/dev/tty': %s",
-		    strerror(errno));
+		hm_fail(err, HM_EFAIL, "it could not be asked on '/dev/tty': "
+		    "%s", strerror(errno));
 		return APPROVE_DENY;
 	}
 	buf_adds(&b, "\nhermes wants to run:\n  ");
@@ -411,18 +415,20 @@ approve_ask(struct approve *a, const char *cmd, const char *why,
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 300 * 1000) <= 0) {
 			tty_put(fd, "\n");
-			hm_fail(err, HM_EFAIL, "no answer; denied");
+			hm_fail(err, HM_EFAIL, "no answer came in 300 s");
 			break;
 		}
 		n = read(fd, ans, sizeof(ans) - 1);
 		if (n <= 0) {
-			hm_fail(err, HM_EFAIL, "no answer; denied");
+			hm_fail(err, HM_EFAIL, "the terminal closed unanswered");
 			break;
 		}
 		ans[n] = '\0';
 		ch = tolower((unsigned char)ans[strspn(ans, " \t")]);
-		if (ch == 'd' || ch == 'n')
+		if (ch == 'd' || ch == 'n') {
+			hm_fail(err, HM_EFAIL, "the user denied it");
 			break;
+		}
 		if (ch != 'o' && ch != 'y' && ch != 's' && ch != 'a')
 			continue;
 		rc = APPROVE_ALLOW;
@@ -438,6 +444,28 @@ approve_ask(struct approve *a, const char *cmd, const char *why,
 	close(fd);
 	buf_release(&b);
 	return rc;
+}
+
+int
+approve_decide(struct approve *a, const char *cmd, struct buf *why)
+{
+	struct buf err = BUF_INIT;
+	char *reason;
+	int v;
+
+	buf_reset(why);
+	v = approve_command(a, cmd, why);
+	if (v != APPROVE_ASK)
+		return v;
+	v = approve_ask(a, cmd, buf_str(why), &err);
+	if (v != APPROVE_ALLOW) {
+		reason = buf_detach(why);
+		buf_addf(why, "%s needs approval, and %s", reason,
+		    err.len ? err.s : "the user denied it");
+		free(reason);
+	}
+	buf_release(&err);
+	return v;
 }
 
 void

@@ -26,7 +26,11 @@
  *     the session; else APPROVE_ASK when interactive and mode = ask,
  *     else APPROVE_DENY.
  *   anything else: APPROVE_ALLOW.
- * why receives one line naming the rule that decided.
+ * why receives one line naming the rule that decided: for APPROVE_ASK
+ * the bare reason ("recursive rm ('rm -rf build')"); for APPROVE_DENY one
+ * sentence that says it once, "REASON; nothing can allow it" (hardline)
+ * or "REASON needs approval, and approvals.mode is deny" / "..., and
+ * nobody is there to give it (see approvals.mode and command_allowlist)".
  *
  * $HERMES_HOME/command_allowlist: one entry a line, an exact command or
  * a prefix ending in " *" ("git push *" matches "git push" and
@@ -37,8 +41,14 @@
  * flock(.command_allowlist.lock) and replace the file with atomic_write.
  *
  * approve_ask() asks on /dev/tty, never stdin: "[o]nce, [s]ession,
- * [a]lways, [d]eny", 300 s, then deny.  Without interactive or a tty it
- * denies and says why in err.  Returns APPROVE_ALLOW or APPROVE_DENY.
+ * [a]lways, [d]eny", 300 s, then deny.  Returns APPROVE_ALLOW or
+ * APPROVE_DENY; on deny err says why as the end of a sentence ("the user
+ * denied it", "no answer came in 300 s", "nobody is there to give it
+ * ...", "it could not be asked on '/dev/tty': ...").
+ * approve_decide() is both steps, what the terminal tool calls: ALLOW or
+ * DENY, and for DENY why holds the one sentence the model is shown after
+ * "blocked by the safety policy: ", e.g. "recursive rm ('rm -rf x') needs
+ * approval, and the user denied it".
  * approve_remember(a, cmd, always, err): what [s] and [a] do.
  *
  * The struct owns every string in it; approve_release() frees them.
@@ -70,6 +80,7 @@ int approve_init(struct approve *a, const struct config *cfg,
 int approve_command(struct approve *a, const char *cmd, struct buf *why);
 int approve_ask(struct approve *a, const char *cmd, const char *why,
     struct buf *err);
+int approve_decide(struct approve *a, const char *cmd, struct buf *why);
 int approve_remember(struct approve *a, const char *cmd, int always,
     struct buf *err);
 void approve_release(struct approve *a);

@@ -294,21 +294,16 @@ cmdline_release(struct cmdline *cl)
 static int
 allowed(struct tool_env *env, const char *cmd, struct buf *out)
 {
-	struct buf why = BUF_INIT, err = BUF_INIT;
+	struct buf why = BUF_INIT;
 	int v;
 
 	if (!env->approve)
 		return 1;
-	v = approve_command(env->approve, cmd, &why);
-	if (v == APPROVE_ASK)
-		v = approve_ask(env->approve, cmd, buf_str(&why), &err);
+	v = approve_decide(env->approve, cmd, &why);
 	if (v != APPROVE_ALLOW)
-		hm_fail(out, HM_EINVAL, "blocked by the safety policy: %s%s",
-		    buf_str(&why), env->interactive ? "" : " (nobody is "
-		    "here to approve it; see approvals.mode and "
-		    "command_allowlist)");
+		hm_fail(out, HM_EINVAL, "blocked by the safety policy: %s",
+		    buf_str(&why));
 	buf_release(&why);
-	buf_release(&err);
 	return v == APPROVE_ALLOW;
 }
 

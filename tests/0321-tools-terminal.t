@@ -9,6 +9,8 @@ test_expect_success 'setup' '
 		>"$HERMES_HOME/config"
 '
 
+SQ="'"
+
 # call TOOL ARGS-JSON: the model calls one tool, then answers "done";
 # the tool result the model got is left in ./result
 call() {
@@ -84,17 +86,28 @@ test_expect_success 'background processes are killed when hermes-ask exits' '
 	! test_pgrep "sleep 301" >/dev/null
 '
 
-test_expect_success 'nobody watching: a dangerous command is denied, the model told why' '
+test_expect_success 'nobody watching: a dangerous command is denied, the model told why once' '
 	mkdir -p victim/a &&
 	call terminal "{\"command\": \"rm -rf victim\"}" &&
-	grep -q "^error: blocked by the safety policy" result &&
+	echo "error: blocked by the safety policy: recursive rm (${SQ}rm -rf victim${SQ}) needs approval, and nobody is there to give it (see approvals.mode and command_allowlist)" >want &&
+	test_cmp want result &&
 	test -d victim/a
+'
+
+test_expect_success 'approvals.mode = deny: the mode is the reason, said once' '
+	echo "approvals.mode = deny" >>"$HERMES_HOME/config" &&
+	call terminal "{\"command\": \"rm -rf victim\"}" &&
+	echo "error: blocked by the safety policy: recursive rm (${SQ}rm -rf victim${SQ}) needs approval, and approvals.mode is deny" >want &&
+	test_cmp want result &&
+	test -d victim/a &&
+	sed -i "/approvals.mode/d" "$HERMES_HOME/config"
 '
 
 test_expect_success 'a hardline command is blocked even with approvals off' '
 	echo "approvals.mode = off" >>"$HERMES_HOME/config" &&
 	call terminal "{\"command\": \"rm -rf /\"}" &&
-	grep -q "^error: blocked by the safety policy" result &&
+	echo "error: blocked by the safety policy: recursive rm of ${SQ}/${SQ}; nothing can allow it" >want &&
+	test_cmp want result &&
 	call terminal "{\"command\": \"rm -rf victim\"}" &&
 	grep -q "^\[exit 0\]" result && test ! -e victim &&
 	sed -i "/approvals.mode/d" "$HERMES_HOME/config"

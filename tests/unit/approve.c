@@ -287,17 +287,23 @@ test_modes(void)
 	init_mode(&a, "ask", 0);
 	is_int(decide(&a, "rm -rf build", &why), APPROVE_DENY,
 	    "ask without a person denies");
-	ok(strstr(why.s, "nobody") != NULL, "and says so: %s", why.s);
+	is_str(why.s, "recursive rm ('rm -rf build') needs approval, and "
+	    "nobody is there to give it (see approvals.mode and "
+	    "command_allowlist)", "and says so once, in one sentence");
+	buf_reset(&why);
+	is_int(approve_decide(&a, "rm -rf build", &why), APPROVE_DENY,
+	    "approve_decide: the same verdict");
+	is_str(why.s, "recursive rm ('rm -rf build') needs approval, and "
+	    "nobody is there to give it (see approvals.mode and "
+	    "command_allowlist)", "approve_decide: the same sentence");
 	is_int(decide(&a, "ls", &why), APPROVE_ALLOW, "harmless still runs");
 	approve_release(&a);
 
 	init_mode(&a, "deny", 1);
 	is_int(decide(&a, "rm -rf build", &why), APPROVE_DENY,
 	    "deny denies even with a person there");
-	ok(strstr(why.s, "approvals.mode is deny") != NULL, "why: %s",
-	    why.s);
-	ok(strstr(why.s, "recursive rm") != NULL, "names the rule: %s",
-	    why.s);
+	is_str(why.s, "recursive rm ('rm -rf build') needs approval, and "
+	    "approvals.mode is deny", "names the rule and the mode");
 	approve_release(&a);
 
 	init_mode(&a, "off", 0);
@@ -307,7 +313,8 @@ test_modes(void)
 	    "off allows curl | sh");
 	is_int(decide(&a, "rm -rf /", &why), APPROVE_DENY,
 	    "off does not touch the hardline");
-	ok(!strncmp(why.s, "blocked:", 8), "why: %s", why.s);
+	is_str(why.s, "recursive rm of '/'; nothing can allow it",
+	    "a hardline rule says nothing allows it");
 	is_int(decide(&a, ":(){ :|:& };:", &why), APPROVE_DENY,
 	    "off: fork bomb still blocked");
 	approve_release(&a);
@@ -408,7 +415,7 @@ test_remember(void)
 
 /* Answer approve_ask through a pty: the child's /dev/tty. */
 static int
-ask_pty(const char *answer, char **file)
+ask_pty(const char *answer, char **file, int decide_it)
 {
 	struct approve a;
 	struct pollfd pfd;
@@ -424,6 +431,14 @@ ask_pty(const char *answer, char **file)
 		return -1;
 	if (pid == 0) {
 		init_mode(&a, "ask", 1);
+		if (decide_it) {
+			struct buf why = BUF_INIT;
+
+			n = approve_decide(&a, "rm -rf old", &why);
+			_exit(n == APPROVE_DENY && !strcmp(why.s,
+			    "recursive rm ('rm -rf old') needs approval, and "
+			    "the user denied it") ? 30 : 31);
+		}
 		n = approve_ask(&a, "rm -rf old\x1b[2J", "recursive rm", NULL);
 		_exit(n == APPROVE_ALLOW ? 10 + (int)a.nallow : 20);
 	}
@@ -457,16 +472,22 @@ test_ask(void)
 	init_mode(&a, "ask", 0);
 	is_int(approve_ask(&a, "rm -rf x", "r", &err), APPROVE_DENY,
 	    "not interactive: ask denies");
-	ok(err.len > 0, "and says why: %s", buf_str(&err));
+	is_str(buf_str(&err), "nobody is there to give it (see approvals.mode "
+	    "and command_allowlist)", "and says why");
 	approve_release(&a);
 	unlink(p);
-	is_int(ask_pty("d\n", &seen), 20, "pty: d denies");
+	is_int(ask_pty("d\n", &seen, 0), 20, "pty: d denies");
 	ok(seen && strstr(seen, "rm -rf old?[2J"),
 	    "the prompt shows the command, escapes defused");
 	free(seen);
-	is_int(ask_pty("o\n", &seen), 10, "pty: o allows once");
+	is_int(ask_pty("d\n", &seen, 1), 30, "pty: approve_decide says the "
+	    "user denied it, once");
+	ok(seen && strstr(seen, "because: recursive rm ('rm -rf old')\r\n"),
+	    "the question gives the reason once");
 	free(seen);
-	is_int(ask_pty("a\n", &seen), 11, "pty: a allows and keeps it");
+	is_int(ask_pty("o\n", &seen, 0), 10, "pty: o allows once");
+	free(seen);
+	is_int(ask_pty("a\n", &seen, 0), 11, "pty: a allows and keeps it");
 	free(seen);
 	buf_read_file(&list, p);
 	cmd = "rm -rf old\x1b[2J\n";
