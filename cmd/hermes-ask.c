@@ -24,6 +24,7 @@
 #include "roots.h"
 #include "session.h"
 #include "sig.h"
+#include "timeutil.h"
 #include "tool_mcp.h"
 #include "tool_terminal.h"
 
@@ -151,7 +152,7 @@ dry_run(struct agent *a, const char *prompt)
 	struct buf body = BUF_INIT, err = BUF_INIT, fixed = BUF_INIT;
 	struct provider_call call;
 	struct conv one = CONV_INIT;
-	char *url;
+	char *url, *text;
 	int rc;
 
 	if ((rc = agent_system(a, &err)) < 0) {
@@ -167,7 +168,9 @@ dry_run(struct agent *a, const char *prompt)
 	conv_add(&one, MSG_SYSTEM, a->conv.m[0].content);
 	call.conv = &one;
 	provider_request(a->prov, a->prov->model, &call, &fixed);
-	conv_add(&a->conv, MSG_USER, prompt);
+	text = prompt_with_context(prompt, a->source, tu_now());
+	conv_add(&a->conv, MSG_USER, text);
+	free(text);
 	call.conv = &a->conv;
 	provider_request(a->prov, a->prov->model, &call, &body);
 	url = provider_url(a->prov);
@@ -438,6 +441,7 @@ run(int argc, char **argv)
 		prov.stream = 0;
 	a.prov = &prov;
 	a.tools = &tools;
+	a.source = o.source ? o.source : "cli";
 	a.env.cfg = &cfg;
 	a.schema = schema;
 	a.quiet = o.quiet;

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "session.h"
 #include "sig.h"
+#include "timeutil.h"
 
 void
 agent_init(struct agent *a)
@@ -490,10 +491,13 @@ agent_ask(struct agent *a, const char *prompt, struct buf *err)
 	struct message out, *m;
 	long turns = 0, calls = 0, since;
 	int nudged = 0, rc;
+	char *text;
 
 	free(a->text);
 	a->text = NULL;
-	m = conv_add(&a->conv, MSG_USER, prompt);
+	text = prompt_with_context(prompt, a->source, tu_now());
+	m = conv_add(&a->conv, MSG_USER, text);
+	free(text);
 	agent_store(a, m);
 	since = turns_without_memory(&a->conv);
 	if (since >= a->memory_interval && toolreg_find(a->tools, "memory")) {

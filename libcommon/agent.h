@@ -1,7 +1,10 @@
 /*
  * agent.h: the agent loop, shared by every caller through hermes-ask.
  *
- * agent_ask adds the user's prompt and loops: rebuild the system prompt
+ * agent_ask adds the user's prompt, with the context line of prompt.h
+ * at its end (the local time and a->source; never in the system prompt,
+ * which must stay the same for the provider's cache), and loops: rebuild
+ * the system prompt
  * (so memory written a moment ago is seen), compress the context when the
  * last call used more than threshold x the context window, call the
  * model (text streams to stdout when a->stream), store the answer, run
@@ -38,6 +41,7 @@ struct agent {
 	struct tool_env env;
 	struct session_db *sdb;		/* NULL: store nothing */
 	const char *session_id;
+	const char *source;		/* --source: cli, cron, ...; NULL cli */
 	struct conv conv;		/* m[0]: the system prompt */
 	struct prompt_opts popts;
 	long max_turns;			/* model calls per prompt */

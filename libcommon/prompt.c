@@ -1,8 +1,13 @@
 /*
- * prompt.c: system prompt assembly; see prompt.h.  Everything is read
- * fresh each time: a few small files, microseconds.
+ * prompt.c: system prompt assembly, and the context line of each user
+ * message; see prompt.h.  Everything is read fresh each time: a few small
+ * files, microseconds.  The two are kept apart on purpose: the system
+ * prompt must not change with the time or the caller, or every call
+ * would miss the provider's prompt cache (the cache matches a prefix of
+ * the request byte for byte, and the system prompt is its start).
  */
 #include <sys/stat.h>
+#include <ctype.h>
 
 #include "common.h"
 #include "memory.h"
@@ -106,6 +111,119 @@ builtin_personality(const char *name)
 		if (!strcmp(personalities[i][0], name))
 			return personalities[i][1];
 	return NULL;
+}
+
+/* ---- the context line ---- */
+
+/* What each source means for the model; the gateway's platforms by name. */
+static const char *const sources[][2] = {
+	{ "cli", "the command line" },
+	{ "cron", "a scheduled job: nobody reads along" },
+	{ "kanban", "a kanban board worker: nobody reads along" },
+	{ "subagent", "a parent agent that delegated this task" },
+	{ "telegram", "a Telegram chat" },
+	{ "slack", "a Slack chat" },
+	{ "discord", "a Discord chat" },
+	{ "signal", "a Signal chat" },
+	{ "whatsapp", "a WhatsApp chat" },
+	{ "email", "an email" },
+	{ "webhook", "a webhook" },
+};
+
+/* Is s an IANA zone name, Area/Place ("America/Argentina/Salta")? */
+static int
+iana(const char *s)
+{
+	const char *p;
+
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')) ||
+	    !strchr(s, '/'))
+		return 0;
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/_+-", *p))
+			return 0;
+	return 1;
+}
+
+/* The zone's name as TZ or /etc/localtime give it ("Europe/Paris"), or
+ * NULL when neither names one (a POSIX rule such as "CET-1CEST,M3.5.0,
+ * M10.5.0/3" has only the abbreviations). */
+static char *
+zone_name(void)
+{
+	const char *tz = getenv("TZ"), *z;
+	char link[PATH_MAX];
+	ssize_t n;
+
+	if (tz && *tz == ':')
+		tz++;
+	if (tz && *tz)
+		return iana(tz) ? xstrdup(tz) : NULL;
+	n = readlink("/etc/localtime", link, sizeof(link) - 1);
+	if (n <= 0)
+		return NULL;
+	link[n] = '\0';
+	z = strstr(link, "zoneinfo/");
+	return z && iana(z + 9) ? xstrdup(z + 9) : NULL;
+}
+
+void
+prompt_context(const char *source, time_t now, struct buf *out)
+{
+	char day[64], zone[64];
+	struct tm tm;
+	char *name;
+	long off;
+	size_t i;
+
+	if (!source || !*source)
+		source = "cli";
+	tzset();
+	buf_adds(out, PROMPT_CONTEXT_MARK);
+	if (localtime_r(&now, &tm) && strftime(day, sizeof(day),
+	    "%A %Y-%m-%d %H:%M", &tm) && strftime(zone, sizeof(zone), "%Z",
+	    &tm)) {
+		off = tm.tm_gmtoff / 60;
+		if (off == 0 && (!strcmp(zone, "UTC") || !strcmp(zone, "GMT"))) {
+			buf_addf(out, "%s UTC", day);
+		} else {
+			buf_addf(out, "%s %s (", day, zone);
+			if ((name = zone_name()) && strcmp(name, zone))
+				buf_addf(out, "%s, ", name);
+			free(name);
+			buf_addf(out, "UTC%c%02ld:%02ld)", off < 0 ? '-' : '+',
+			    labs(off) / 60, labs(off) % 60);
+		}
+	} else {
+		buf_addf(out, "@%lld", (long long)now);
+	}
+	buf_addf(out, "; source: %s", source);
+	for (i = 0; i < HM_ARRAY_SIZE(sources); i++)
+		if (!strcmp(source, sources[i][0]))
+			buf_addf(out, ", %s", sources[i][1]);
+	buf_addc(out, ']');
+}
+
+char *
+prompt_with_context(const char *text, const char *source, time_t now)
+{
+	struct buf b = BUF_INIT;
+	const char *p = text, *last = NULL;
+	size_t n;
+
+	while ((p = strstr(p, "\n\n" PROMPT_CONTEXT_MARK)))
+		last = p++;
+	n = strlen(text);
+	if (last && !strchr(last + 2, '\n') && text[n - 1] == ']')
+		n = (size_t)(last - text);	/* a stored message again */
+	else if (!strncmp(text, PROMPT_CONTEXT_MARK,
+	    strlen(PROMPT_CONTEXT_MARK)) && !strchr(text, '\n'))
+		n = 0;
+	buf_add(&b, text, n);
+	if (b.len)
+		buf_adds(&b, "\n\n");
+	prompt_context(source, now, &b);
+	return buf_detach(&b);
 }
 
 int

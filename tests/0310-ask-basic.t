@@ -16,7 +16,7 @@ test_expect_success 'a plain answer streams to stdout' '
 	test_cmp want out &&
 	test "$(fake_llm_requests)" = 1 &&
 	test "$(fake_llm_jq 1 "b[\"stream\"]")" = true &&
-	test "$(fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]")" = "say hi" &&
+	test "$(fake_llm_jq 1 "bare(b[\"messages\"][-1][\"content\"])")" = "say hi" &&
 	test "$(fake_llm_jq 1 "h[\"authorization\"]")" = "Bearer sk-test-FAKEKEY0123456789"
 '
 
@@ -51,7 +51,7 @@ test_expect_success 'piped stdin is added after the arguments' '
 	echo "[\"reviewed\"]" >s.json &&
 	fake_llm_start openai s.json &&
 	printf "diff --git a/x b/x\n+new line\n" | hermes-ask review this >out &&
-	fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]" >sent &&
+	fake_llm_jq 1 "bare(b[\"messages\"][-1][\"content\"])" >sent &&
 	printf "review this\n\ndiff --git a/x b/x\n+new line\n" >want &&
 	test_cmp want sent
 '
@@ -60,7 +60,7 @@ test_expect_success 'stdin alone is a prompt' '
 	echo "[\"ok\"]" >s.json &&
 	fake_llm_start openai s.json &&
 	echo "just stdin" | hermes-ask >/dev/null &&
-	test "$(fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]")" = "just stdin"
+	test "$(fake_llm_jq 1 "bare(b[\"messages\"][-1][\"content\"])")" = "just stdin"
 '
 
 test_expect_success 'no prompt at all is a usage error' '
@@ -101,7 +101,7 @@ test_expect_success '-c continues the latest session' '
 	hermes-ask --json "first question" >one &&
 	hermes-ask -c --json "second question" >two &&
 	test "$(fake_llm_jq 2 "len(b[\"messages\"])")" = 4 &&
-	test "$(fake_llm_jq 2 "b[\"messages\"][1][\"content\"]")" = "first question" &&
+	test "$(fake_llm_jq 2 "bare(b[\"messages\"][1][\"content\"])")" = "first question" &&
 	test "$(fake_llm_jq 2 "b[\"messages\"][2][\"content\"]")" = "first answer" &&
 	python3 -c "
 import json

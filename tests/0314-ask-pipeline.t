@@ -69,7 +69,7 @@ test_expect_success '--dry-run prints the request and sends nothing' '
 	test "$(fake_llm_requests)" = 0 &&
 	python3 -c "
 import json; b = json.load(open(\"out\"))
-assert b[\"messages\"][-1][\"content\"] == \"what is up\", b
+assert b[\"messages\"][-1][\"content\"].startswith(\"what is up\n\n[Context: \"), b
 assert b[\"messages\"][0][\"role\"] == \"system\"
 " &&
 	grep -q "bytes, ~[0-9]* tokens" err &&

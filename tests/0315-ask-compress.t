@@ -43,7 +43,7 @@ test_expect_success 'past the threshold: save turn, summary, then a shorter requ
 	grep -q "^\[CONTEXT COMPACTION\]" compacted &&
 	grep -q "SUMMARY: searched eight times" compacted &&
 	test "$(fake_llm_jq 11 "len(b[\"messages\"])")" -lt "$(fake_llm_jq 8 "len(b[\"messages\"])")" &&
-	test "$(fake_llm_jq 11 "b[\"messages\"][1][\"content\"]")" = "long task" &&
+	test "$(fake_llm_jq 11 "bare(b[\"messages\"][1][\"content\"])")" = "long task" &&
 	test "$(fake_llm_jq 11 "b[\"messages\"][3][\"role\"]")" != tool &&
 	fake_llm_jq 11 "b[\"messages\"][0][\"content\"]" | grep -q "saved before compaction"
 '

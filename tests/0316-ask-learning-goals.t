@@ -42,7 +42,7 @@ test_expect_success '--goal: judge says not done, one more turn, then done' '
 	fake_llm_jq 2 "b[\"messages\"][0][\"content\"]" >j && grep -q "You judge whether" j &&
 	fake_llm_jq 2 "b[\"messages\"][1][\"content\"]" >j2 &&
 	grep -q "make the tests pass" j2 && grep -q "step one done" j2 &&
-	test "$(fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]")" = "Objective: make the tests pass" &&
+	test "$(fake_llm_jq 1 "bare(b[\"messages\"][-1][\"content\"])")" = "Objective: make the tests pass" &&
 	fake_llm_jq 3 "b[\"messages\"][-1][\"content\"]" >cont &&
 	grep -q "not met yet (the tests were not run)" cont &&
 	python3 -c "

@@ -50,7 +50,7 @@ test_expect_success 'hermes alone opens the chat; /undo and /retry' '
 	EOT
 	python3 "$PTY" script -- hermes >screen 2>&1 &&
 	test "$(fake_llm_jq 2 "len(b[\"messages\"])")" = 2 &&
-	test "$(fake_llm_jq 3 "[m[\"content\"] for m in b[\"messages\"]][1:]")" = "[\"question B\"]"
+	test "$(fake_llm_jq 3 "[bare(m[\"content\"]) for m in b[\"messages\"]][1:]")" = "[\"question B\"]"
 '
 
 test_expect_success '/model, /personality, /new, unknown commands' '

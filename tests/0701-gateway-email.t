@@ -119,7 +119,7 @@ test_expect_success 'a mail from an allowed sender: the answer goes out in its t
 	test "$(smtp_msg "$n" "m.get_content_type()")" = text/plain &&
 	test "$(smtp_msg "$n" "b.strip()")" = "Hi Ann, all is well." &&
 	test "$(imap_count seen)" = 1 &&
-	fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]" >asked &&
+	fake_llm_jq 1 "bare(b[\"messages\"][-1][\"content\"])" >asked &&
 	printf "Subject: hello\n\nHi bot, how are you?\n" >want &&
 	test_cmp want asked &&
 	test -z "$(ls "$HERMES_HOME/gateway/inbox/")"
@@ -151,7 +151,7 @@ test_expect_success 'a reply in the thread (multipart, quoted-printable, quoted 
 	gw_start &&
 	wait_for sent_has "Nine it is." &&
 	gw_stop &&
-	fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]" >asked &&
+	fake_llm_jq 1 "bare(b[\"messages\"][-1][\"content\"])" >asked &&
 	printf "Gr\303\274\303\237e! Shall we meet at nine o\303\242clock, say at the caf\303\251?\n" >want &&
 	test_cmp want asked &&
 	fake_llm_jq 1 "str([m[\"content\"] for m in b[\"messages\"]])" >conv &&

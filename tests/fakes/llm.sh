@@ -7,7 +7,9 @@
 #	fake_llm_requests             number of POSTs logged
 #	fake_llm_body N               the Nth POST's body, compact JSON
 #	fake_llm_jq N PYEXPR          python expression over that body, bound
-#		to b (h = its lowercased headers, r = the whole log line)
+#		to b (h = its lowercased headers, r = the whole log line);
+#		bare(S) is a user message S without the context line hermes-ask
+#		ends it with ("\n\n[Context: ...]", libcommon/prompt.h)
 #
 # SCRIPT is a JSON array of steps, one consumed per POST to an API path
 # (a bare string is short for {"text": ...}):
@@ -111,6 +113,11 @@ fake_llm_py_() {
 	    sys.exit("fake_llm: no POST number %d (%d logged)" % (n, len(posts)))
 	r = posts[n - 1]
 	b, h = r["body"], r["headers"]
+	def bare(s):
+	    i = s.rfind("\n\n[Context: ") if isinstance(s, str) else -1
+	    if i < 0 or not s.endswith("]") or "\n" in s[i + 2:]:
+	        return s
+	    return s[:i]
 	v = eval(code)
 	print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":"),
 	                                              ensure_ascii=False))
