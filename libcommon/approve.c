@@ -287,8 +287,8 @@ approve_init(struct approve *a, const struct config *cfg, int interactive,
 
 	memset(a, 0, sizeof(*a));
 	a->interactive = interactive;
-	if (!m || !*m)
-		m = "ask";
+	if (!m || !*m)	/* no config at all: the key table's default */
+		m = config_key_find("approvals.mode")->def;
 	for (i = 0; i < HM_ARRAY_SIZE(modes); i++)
 		if (!strcmp(m, modes[i]))
 			break;
