@@ -41,7 +41,7 @@ struct agent {
 	struct tool_env env;
 	struct session_db *sdb;		/* NULL: store nothing */
 	const char *session_id;
-	const char *source;		/* --source: cli, cron, ...; NULL cli */
+	const char *source;		/* --source: cli, cron...; NULL cli */
 	struct conv conv;		/* m[0]: the system prompt */
 	struct prompt_opts popts;
 	long max_turns;			/* model calls per prompt */

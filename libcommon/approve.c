@@ -236,8 +236,8 @@ approve_command(struct approve *a, const char *cmd, struct buf *why)
 			buf_adds(why, v.reason.v[i]);
 			rc = APPROVE_ASK;
 		} else {
-			buf_addf(why, "%s needs approval, and %s", v.reason.v[i],
-			    a->mode == APPROVE_MODE_DENY ?
+			buf_addf(why, "%s needs approval, and %s",
+			    v.reason.v[i], a->mode == APPROVE_MODE_DENY ?
 			    "approvals.mode is deny" : NOBODY);
 			rc = APPROVE_DENY;
 		}
@@ -420,7 +420,8 @@ approve_ask(struct approve *a, const char *cmd, const char *why,
 		}
 		n = read(fd, ans, sizeof(ans) - 1);
 		if (n <= 0) {
-			hm_fail(err, HM_EFAIL, "the terminal closed unanswered");
+			hm_fail(err, HM_EFAIL, "the terminal closed "
+			    "unanswered");
 			break;
 		}
 		ans[n] = '\0';

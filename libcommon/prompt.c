@@ -184,7 +184,8 @@ prompt_context(const char *source, time_t now, struct buf *out)
 	    "%A %Y-%m-%d %H:%M", &tm) && strftime(zone, sizeof(zone), "%Z",
 	    &tm)) {
 		off = tm.tm_gmtoff / 60;
-		if (off == 0 && (!strcmp(zone, "UTC") || !strcmp(zone, "GMT"))) {
+		if (off == 0 && (!strcmp(zone, "UTC") ||
+		    !strcmp(zone, "GMT"))) {
 			buf_addf(out, "%s UTC", day);
 		} else {
 			buf_addf(out, "%s %s (", day, zone);
