@@ -32,8 +32,10 @@
 
 #include "buf.h"
 #include "conv.h"
+#include "sse.h"
 
 struct config;
+struct http_resp;
 
 struct provider {
 	char *name;		/* openrouter openai anthropic nous custom */
@@ -74,21 +76,23 @@ void provider_request(const struct provider *p, const char *model,
 char *provider_url(const struct provider *p);
 
 /*
- * Per-API halves, in provider_openai.c and provider_anthropic.c.
+ * Per-API halves, in provider_openai.c and provider_anthropic.c, and the
+ * reading of answers they share, in provider_stream.c.
  *
  * A stream's tool calls are gathered in pcall slots, one per call the
  * stream names, in the order the stream first mentions them, keyed by
  * what the stream gives: its index (OpenAI's tool_calls[].index,
- * Anthropic's content block index) or, without one, the call's id.
- * Indexes need not start at 0 nor be dense.  pstream_finish turns the
- * slots into out->calls: a slot with neither name nor arguments (nor
- * more than "{}") is dropped (a stray or empty delta), one with arguments
- * but no name is an error (s->nameless: the turn fails rather than send
- * a nameless call back).  provider_chat gives a call without an id one,
- * so a result can always be tied to its call.
+ * Anthropic's content block index) or, without one, the call's id (a
+ * piece with neither belongs to the call being streamed).  Indexes need
+ * not start at 0 nor be dense.  pstream_finish turns the slots into
+ * out->calls: a nameless slot whose arguments are empty or "{}" is
+ * dropped (a stray or empty delta), one with real arguments is an error
+ * (s->nameless: the turn fails rather than send a nameless call back).
+ * provider_chat gives a call without an id one, so a result can always
+ * be tied to its call.
  */
 struct pcall {
-	long index;		/* the stream's index, -1 when it gave none */
+	long index;		/* the stream's index, or -1: none given */
 	char *id;		/* NULL until the stream gives one */
 	char *name;
 	struct buf args;
@@ -107,8 +111,8 @@ struct pstream {
 	int bad;		/* malformed chunk */
 	char *bad_data;		/* its beginning, for the message */
 	char *error;		/* error event text */
-	long nameless;		/* slot of a nameless call with args, or -1 */
-	long ausage[3];		/* Anthropic: input, cache read, creation */
+	long nameless;		/* slot: a nameless call with args; -1 */
+	long ausage[3];		/* Anthropic: input, cache read, write */
 };
 
 void openai_request(const struct provider *p, const char *model,
@@ -126,8 +130,11 @@ void pstream_init(struct pstream *s, struct message *out,
 void pstream_release(struct pstream *s);
 void pstream_text(struct pstream *s, const char *t, size_t n);
 void pstream_bad(struct pstream *s, const char *data);
-/* The slot for INDEX (-1: none given) and ID (NULL or "": none given),
- * made when new; NULL past 1024 calls (the stream is then bad). */
+/* The slot for INDEX (-1: none given) and ID (NULL or "": none given):
+ * the last with that index, unless it has another id (a new call reusing
+ * the index); with no index, the one with that id, or with no id either,
+ * the last slot (the call being streamed); else a new slot.  NULL past
+ * 1024 calls (the caller marks the stream bad). */
 struct pcall *pstream_call(struct pstream *s, long index, const char *id);
 /* The last slot with INDEX, or NULL. */
 struct pcall *pstream_find(struct pstream *s, long index);
@@ -140,5 +147,42 @@ void pstream_finish(struct pstream *s);
 /* NULL, blank or "{}": a nameless call with such arguments is dropped. */
 int pstream_empty_args(const char *args);
 void json_add_raw_or_object(cJSON *o, const char *name, const char *json);
+
+/*
+ * The body of a 2xx answer to a streamed request: pstream_feed_data is
+ * http's on_data (ctx: the feed).  The Content-Type, seen at the first
+ * byte, says JSON (then the body is kept whole in raw) or else an event
+ * stream (raw keeps its head until the first event, to tell a body that
+ * is no stream at all from one cut before its end).  pstream_feed_end,
+ * once the transfer is over (cut: it failed, why holding libcurl's
+ * reason), finishes the message or says in why what was wrong: a cut
+ * stream, a malformed chunk, an error event, a nameless call, no stream
+ * at all; a whole JSON answer is parsed as pstream_whole does and its
+ * text handed to on_text.  0 or -HM_EFAIL.
+ */
+struct pstream_feed {
+	struct sse sse;
+	struct pstream ps;
+	const struct http_resp *resp;
+	int anthropic;
+	int decided;		/* the Content-Type was looked at */
+	int json;
+	struct buf raw;
+};
+
+void pstream_feed_init(struct pstream_feed *f, struct message *out,
+    const struct provider_call *call, const struct http_resp *resp,
+    int anthropic);
+int pstream_feed_data(const char *p, size_t n, void *ctx);
+int pstream_feed_end(struct pstream_feed *f, const char *url, int cut,
+    struct buf *why);
+void pstream_feed_release(struct pstream_feed *f);
+/* A whole JSON answer (body NUL-terminated) into out, or -HM_EFAIL with
+ * why: "malformed JSON body from URL: not JSON at byte N of M: '...'"
+ * (and "; the transfer was cut: ..." when cut), or the error it holds. */
+int pstream_whole(int anthropic, const char *url, const char *ctype,
+    const struct buf *body, int cut, struct message *out, struct buf *why);
+/* The server's own words from an error body, on one line, into out. */
+void pstream_error_text(const char *body, struct buf *out);
 
 #endif

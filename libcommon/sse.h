@@ -8,9 +8,10 @@
  * when absent); ":" lines are comments (": keep-alive"); "id:" sets
  * s->last_id (kept across events, as a reconnection's Last-Event-ID wants;
  * an id holding NUL is ignored), "retry:" of digits only sets s->retry
- * (milliseconds, -1 until given), and unknown fields are ignored.  An event not ended by a blank line when
- * the stream stops is never delivered: a cut stream loses it, and the
- * caller notices the missing terminator.
+ * (milliseconds, -1 until given), and unknown fields are ignored.  An
+ * event not ended by a blank line when the stream stops is never
+ * delivered: a cut stream loses it, and the caller notices the missing
+ * terminator.
  * sse_feed returns 0, or the first non-zero value on_event returned
  * (then the parser stops delivering).
  */
