@@ -185,12 +185,14 @@ provider_request(const struct provider *p, const char *model,
 }
 
 /*
- * A call the provider gave no id gets one, unique in the conversation
- * (its message's place and its own), so its result can name it.
+ * A call the provider gave no id (some local servers) gets one, so its
+ * result can name it: the clock, the pid and a count, unique across the
+ * runs that may share a session.
  */
 static void
-fill_ids(struct message *out, const struct provider_call *call)
+fill_ids(struct message *out)
 {
+	static unsigned long seq;
 	struct buf b = BUF_INIT;
 	size_t i;
 
@@ -198,8 +200,8 @@ fill_ids(struct message *out, const struct provider_call *call)
 		if (out->calls[i].id && *out->calls[i].id)
 			continue;
 		buf_reset(&b);
-		buf_addf(&b, "call_hm_%zu_%zu", call->conv ? call->conv->n :
-		    0, i);
+		buf_addf(&b, "call_hm_%lld_%ld_%lu", (long long)tu_now(),
+		    (long)getpid(), ++seq);
 		free(out->calls[i].id);
 		out->calls[i].id = buf_detach(&b);
 	}
@@ -262,7 +264,7 @@ attempt(struct provider *p, const char *model,
 			rc = pstream_feed_end(&f, url, rc < 0, why);
 		res = rc < 0 ? ATTEMPT_RETRY : ATTEMPT_OK;
 		if (res == ATTEMPT_OK)
-			fill_ids(out, call);
+			fill_ids(out);
 	} else if (resp.status) {
 		buf_reset(why);
 		buf_addf(why, "HTTP %ld: ", resp.status);

@@ -374,6 +374,9 @@ pstream_feed_end(struct pstream_feed *f, const char *url, int cut,
 		else
 			buf_addf(why, "a tool call in the stream from %s has "
 			    "arguments but no name", url);
+	} else if (!ps->done && !ps->events && !f->raw.len && !cut) {
+		buf_reset(why);
+		buf_addf(why, "empty body from %s", url);
 	} else if (!ps->done && !ps->events && f->raw.len &&
 	    !sse_like(&f->raw)) {
 		buf_reset(why);

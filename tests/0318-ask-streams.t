@@ -210,6 +210,23 @@ test_expect_success 'a call with arguments but no name fails the turn; nothing n
 	test "$(fake_llm_jq 4 "[m for m in b[\"messages\"] if m[\"role\"] != \"system\"]")" = "[{\"role\":\"user\",\"content\":\"read\"}]"
 '
 
+test_expect_success 'a call with no id gets one, and its result names it' '
+	echo "[{\"replay\": \"no-id.sse\"}, \"Done.\"]" >s.json &&
+	fake_llm_start openai s.json &&
+	hermes-ask -q read >out &&
+	id=$(fake_llm_jq 2 "[c[\"id\"] for m in b[\"messages\"] if m[\"role\"] == \"assistant\" for c in m[\"tool_calls\"]][0]") &&
+	case $id in call_hm_?*) ;; *) false ;; esac &&
+	test "$(tool_ids 2)" = "[\"$id\"]" &&
+	results 2 | grep -q "hello notes"
+'
+
+test_expect_success 'a 200 event stream with no body says so' '
+	echo "[{\"replay\": \"empty.sse\", \"repeat\": 4}]" >s.json &&
+	fake_llm_start openai s.json &&
+	test_expect_code 1 hermes-ask -q hi 2>err &&
+	grep -q "failed: empty body from $(url), after every retry" err
+'
+
 test_expect_success 'Anthropic: blocks from a thinking block 0, pings, a tool_use with no input delta' '
 	echo "[{\"replay\": \"anthropic-thinking-tools.sse\"}, {\"text\": \"Done.\"}]" >s.json &&
 	fake_llm_start anthropic s.json &&
