@@ -1,6 +1,6 @@
 /*
- * provider.c: choosing the provider, retries and backoff, and streaming
- * plumbing shared by provider_openai.c and provider_anthropic.c.
+ * provider.c: choosing the provider, one attempt over HTTP (its answer
+ * read by provider_stream.c), retries with backoff, fallback models.
  */
 #include <time.h>
 #include <cjson/cJSON.h>
@@ -11,7 +11,6 @@
 #include "num.h"
 #include "provider.h"
 #include "sig.h"
-#include "sse.h"
 #include "timeutil.h"
 
 /* The key's value, or def when unset; a bad value is an error. */
@@ -160,125 +159,28 @@ provider_request(const struct provider *p, const char *model,
 		openai_request(p, model, call, body);
 }
 
-/* ---- streaming plumbing ---- */
-
-void
-pstream_text(struct pstream *s, const char *t, size_t n)
-{
-	if (!n)
-		return;
-	buf_add(&s->text, t, n);
-	if (s->call->on_text) {
-		s->call->on_text(t, n, s->call->ctx);
-		s->emitted = 1;
-	}
-}
-
-struct tool_call *
-pstream_call(struct pstream *s, size_t index)
-{
-	if (index > 256)
-		index = 256;
-	while (s->out->ncalls <= index) {
-		conv_add_call(s->out, NULL, NULL, NULL);
-		s->args = xrealloc(s->args, s->out->ncalls * sizeof(*s->args));
-		memset(&s->args[s->out->ncalls - 1], 0, sizeof(*s->args));
-		s->blocks = xrealloc(s->blocks, s->out->ncalls *
-		    sizeof(*s->blocks));
-		s->blocks[s->out->ncalls - 1] = -1;
-	}
-	s->nargs = s->out->ncalls;
-	return &s->out->calls[index];
-}
-
-void
-pstream_finish(struct pstream *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nargs; i++) {
-		if (s->args[i].len) {
-			free(s->out->calls[i].args);
-			s->out->calls[i].args = buf_detach(&s->args[i]);
-		}
-	}
-	if (s->text.len) {
-		free(s->out->content);
-		s->out->content = buf_detach(&s->text);
-	}
-}
-
+/*
+ * A call the provider gave no id (some local servers) gets one, so its
+ * result can name it: the clock, the pid and a count, unique across the
+ * runs that may share a session.
+ */
 static void
-pstream_release(struct pstream *s)
+fill_ids(struct message *out)
 {
+	static unsigned long seq;
+	struct buf b = BUF_INIT;
 	size_t i;
 
-	for (i = 0; i < s->nargs; i++)
-		buf_release(&s->args[i]);
-	free(s->args);
-	free(s->blocks);
-	buf_release(&s->text);
-	free(s->error);
-}
-
-void
-json_add_raw_or_object(cJSON *o, const char *name, const char *json)
-{
-	cJSON *v = cJSON_Parse(json);
-
-	if (!cJSON_IsObject(v)) {
-		cJSON_Delete(v);
-		v = cJSON_CreateObject();
+	for (i = 0; i < out->ncalls; i++) {
+		if (out->calls[i].id && *out->calls[i].id)
+			continue;
+		buf_reset(&b);
+		buf_addf(&b, "call_hm_%lld_%ld_%lu", (long long)tu_now(),
+		    (long)getpid(), ++seq);
+		free(out->calls[i].id);
+		out->calls[i].id = buf_detach(&b);
 	}
-	cJSON_AddItemToObject(o, name, v);
-}
-
-struct feed {
-	struct sse sse;
-	struct pstream *ps;
-	int anthropic;
-};
-
-static int
-on_event(const char *event, const char *data, void *ctx)
-{
-	struct feed *f = ctx;
-
-	return f->anthropic ? anthropic_event(f->ps, event, data) :
-	    openai_event(f->ps, event, data);
-}
-
-static int
-on_data(const char *p, size_t n, void *ctx)
-{
-	struct feed *f = ctx;
-
-	sse_feed(&f->sse, p, n);
-	return 0;
-}
-
-/* The server's own words from an error body, on one line. */
-static void
-error_text(const char *body, struct buf *out)
-{
-	cJSON *j = cJSON_Parse(body), *e;
-	const char *m = NULL;
-	size_t i;
-
-	e = cJSON_GetObjectItem(j, "error");
-	if (cJSON_IsString(e))
-		m = e->valuestring;
-	else if (e)
-		m = cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
-	if (!m)
-		m = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
-	if (!m)
-		m = body;
-	for (i = 0; m[i] && i < 200; i++)
-		buf_addc(out, m[i] == '\n' || m[i] == '\r' ? ' ' : m[i]);
-	if (m[i])
-		buf_adds(out, "...");
-	cJSON_Delete(j);
+	buf_release(&b);
 }
 
 /* FATAL: no retry with this model; AUTH: no other model will do either */
@@ -293,8 +195,7 @@ attempt(struct provider *p, const char *model,
 	const char *hdrs[6];
 	struct http_resp resp;
 	struct http_req req;
-	struct pstream ps;
-	struct feed f;
+	struct pstream_feed f;
 	char *url = provider_url(p);
 	size_t nh = 0;
 	int rc, res = ATTEMPT_OK;
@@ -314,13 +215,7 @@ attempt(struct provider *p, const char *model,
 	if (p->stream)
 		hdrs[nh++] = "Accept: text/event-stream";
 	hdrs[nh] = NULL;
-	memset(&ps, 0, sizeof(ps));
-	ps.out = out;
-	ps.call = call;
-	memset(&f, 0, sizeof(f));
-	f.ps = &ps;
-	f.anthropic = p->anthropic;
-	sse_init(&f.sse, on_event, &f);
+	pstream_feed_init(&f, out, call, &resp, p->anthropic);
 	memset(&req, 0, sizeof(req));
 	req.url = url;
 	req.body = body.s;
@@ -328,7 +223,7 @@ attempt(struct provider *p, const char *model,
 	req.headers = hdrs;
 	req.timeout = p->timeout;
 	if (p->stream) {
-		req.on_data = on_data;
+		req.on_data = pstream_feed_data;
 		req.ctx = &f;
 	}
 	*wait = -1;
@@ -337,36 +232,18 @@ attempt(struct provider *p, const char *model,
 		p->interrupted = 1;
 		res = ATTEMPT_FATAL;
 	} else if (resp.status >= 200 && resp.status < 300) {
-		if (!p->stream) {
-			rc = p->anthropic ? anthropic_parse(buf_str(&resp.body),
-			    out, why) : openai_parse(buf_str(&resp.body), out,
-			    why);
-			res = rc < 0 ? ATTEMPT_RETRY : ATTEMPT_OK;
-		} else {
-			pstream_finish(&ps);
-			if (ps.error) {
-				buf_reset(why);
-				buf_addf(why, "error in the stream: %s",
-				    ps.error);
-				res = ATTEMPT_RETRY;
-			} else if (ps.bad) {
-				buf_reset(why);
-				buf_adds(why, "malformed chunk in the stream");
-				res = ATTEMPT_RETRY;
-			} else if (!ps.done) {
-				char *was = rc < 0 ? buf_detach(why) : NULL;
-
-				buf_reset(why);
-				buf_addf(why, "stream cut before its end%s%s",
-				    was ? ": " : "", was ? was : "");
-				free(was);
-				res = ATTEMPT_RETRY;
-			}
-		}
+		if (!p->stream)
+			rc = pstream_whole(p->anthropic, url,
+			    resp.content_type, &resp.body, rc < 0, out, why);
+		else
+			rc = pstream_feed_end(&f, url, rc < 0, why);
+		res = rc < 0 ? ATTEMPT_RETRY : ATTEMPT_OK;
+		if (res == ATTEMPT_OK)
+			fill_ids(out);
 	} else if (resp.status) {
 		buf_reset(why);
 		buf_addf(why, "HTTP %ld: ", resp.status);
-		error_text(buf_str(&resp.body), why);
+		pstream_error_text(buf_str(&resp.body), why);
 		*wait = resp.retry_after;
 		res = resp.status == 429 || resp.status >= 500 ||
 		    resp.status == 408 ? ATTEMPT_RETRY : resp.status == 401 ||
@@ -374,9 +251,8 @@ attempt(struct provider *p, const char *model,
 	} else {
 		res = ATTEMPT_RETRY;	/* refused, reset, timed out */
 	}
-	*emitted = ps.emitted;
-	sse_release(&f.sse);
-	pstream_release(&ps);
+	*emitted = f.ps.emitted;
+	pstream_feed_release(&f);
 	http_resp_release(&resp);
 	if (key2.s)
 		explicit_bzero(key2.s, key2.len);

@@ -4,8 +4,12 @@
  * user turns of tool_result blocks; adjacent turns of one role are merged,
  * as the API wants strict alternation.  Streaming events: message_start
  * (input usage), content_block_start/_delta/_stop (text_delta,
- * input_json_delta), message_delta (stop_reason, output usage),
- * message_stop, error, ping.
+ * input_json_delta; thinking and signature deltas are skipped),
+ * message_delta (stop_reason, usage: output tokens, and input and cache
+ * counts when given there, which replace message_start's), message_stop,
+ * error, ping.  A tool_use block is found by its content block index,
+ * whatever number the first block has; one with no input_json_delta at
+ * all takes the input of its content_block_start ({} for no arguments).
  */
 #include <cjson/cJSON.h>
 
@@ -149,14 +153,21 @@ num(cJSON *o, const char *k)
 	return v == v && v > 0 ? (long)v : 0;	/* NaN when absent */
 }
 
+/* The counts u gives replace those in ausage; out gets their sum. */
 static void
-input_usage(cJSON *u, struct usage *out)
+take_usage(cJSON *u, long ausage[3], struct usage *out)
 {
+	static const char *const in[3] = { "input_tokens",
+		"cache_read_input_tokens", "cache_creation_input_tokens" };
+	size_t i;
+
 	if (!cJSON_IsObject(u))
 		return;
-	out->cached = num(u, "cache_read_input_tokens");
-	out->input = num(u, "input_tokens") + out->cached +
-	    num(u, "cache_creation_input_tokens");
+	for (i = 0; i < 3; i++)
+		if (cJSON_IsNumber(cJSON_GetObjectItem(u, in[i])))
+			ausage[i] = num(u, in[i]);
+	out->input = ausage[0] + ausage[1] + ausage[2];
+	out->cached = ausage[1];
 	if (num(u, "output_tokens"))
 		out->output = num(u, "output_tokens");
 }
@@ -172,47 +183,74 @@ set_stop(struct message *m, const char *r)
 	    "length" : r);
 }
 
-/* Blocks are indexed by the API; tool_use blocks map to call slots in
- * the order they start. */
+/* A block's index, or -1 when the event gave none. */
+static long
+block_index(cJSON *j)
+{
+	const cJSON *t = cJSON_GetObjectItem(j, "index");
+
+	if (!cJSON_IsNumber(t) || t->valuedouble < 0 ||
+	    t->valuedouble > 1e9)
+		return -1;
+	return (long)t->valuedouble;
+}
+
+/* A tool_use block starts: its input there is kept until a delta comes. */
+static int
+tool_start(struct pstream *s, long idx, cJSON *cb)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(cb, "id"));
+	cJSON *in = cJSON_GetObjectItem(cb, "input");
+	struct pcall *c = pstream_call(s, idx, id);
+	char *t;
+
+	if (!c) {
+		pstream_bad(s, "over 1024 tool calls");
+		return 1;
+	}
+	pstream_id(c, id);
+	pstream_name(c, cJSON_GetStringValue(cJSON_GetObjectItem(cb,
+	    "name")));
+	if (cJSON_IsObject(in) && in->child && !c->has_args) {
+		if (!(t = cJSON_PrintUnformatted(in)))
+			hm_oom();
+		buf_reset(&c->args);
+		buf_adds(&c->args, t);
+		cJSON_free(t);
+	}
+	return 0;
+}
+
 int
 anthropic_event(struct pstream *s, const char *event, const char *data)
 {
 	cJSON *j = cJSON_Parse(data), *cb, *d, *e;
 	const char *type, *v;
-	struct tool_call *c;
-	int idx;
+	struct pcall *c;
+	long idx;
+	int rc = 0;
 
-	(void)event;
 	if (!j) {
-		s->bad = 1;
+		pstream_bad(s, data);
 		return 1;
 	}
 	type = cJSON_GetStringValue(cJSON_GetObjectItem(j, "type"));
 	if (!type)
-		type = "";
-	idx = (int)num(j, "index");
+		type = event ? event : "";
+	idx = block_index(j);
 	if (!strcmp(type, "error")) {
 		e = cJSON_GetObjectItem(j, "error");
 		v = cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
 		s->error = xstrdup(v ? v : "unknown error");
-		cJSON_Delete(j);
-		return 1;
+		rc = 1;
 	} else if (!strcmp(type, "message_start")) {
-		input_usage(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
-		    "message"), "usage"), &s->out->usage);
+		take_usage(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
+		    "message"), "usage"), s->ausage, &s->out->usage);
 	} else if (!strcmp(type, "content_block_start")) {
 		cb = cJSON_GetObjectItem(j, "content_block");
 		v = cJSON_GetStringValue(cJSON_GetObjectItem(cb, "type"));
 		if (v && !strcmp(v, "tool_use")) {
-			c = pstream_call(s, s->out->ncalls);
-			free(c->id);
-			free(c->name);
-			v = cJSON_GetStringValue(cJSON_GetObjectItem(cb, "id"));
-			c->id = xstrdup(v ? v : "");
-			v = cJSON_GetStringValue(cJSON_GetObjectItem(cb,
-			    "name"));
-			c->name = xstrdup(v ? v : "");
-			s->blocks[s->out->ncalls - 1] = idx;
+			rc = tool_start(s, idx, cb);
 		} else if (v && !strcmp(v, "text")) {
 			v = cJSON_GetStringValue(cJSON_GetObjectItem(cb,
 			    "text"));
@@ -228,59 +266,66 @@ anthropic_event(struct pstream *s, const char *event, const char *data)
 			if (v)
 				pstream_text(s, v, strlen(v));
 		} else if (v && !strcmp(v, "input_json_delta")) {
-			size_t i;
-
 			v = cJSON_GetStringValue(cJSON_GetObjectItem(d,
 			    "partial_json"));
-			for (i = 0; v && i < s->nargs; i++)
-				if (s->blocks[i] == idx)
-					buf_adds(&s->args[i], v);
+			if (!(c = pstream_find(s, idx))) {
+				pstream_bad(s, data);	/* no such block */
+				rc = 1;
+			} else if (v) {
+				if (!c->has_args)
+					buf_reset(&c->args);
+				buf_adds(&c->args, v);
+				c->has_args = 1;
+			}
 		}
 	} else if (!strcmp(type, "message_delta")) {
 		set_stop(s->out, cJSON_GetStringValue(cJSON_GetObjectItem(
 		    cJSON_GetObjectItem(j, "delta"), "stop_reason")));
-		d = cJSON_GetObjectItem(j, "usage");
-		if (num(d, "output_tokens"))
-			s->out->usage.output = num(d, "output_tokens");
+		take_usage(cJSON_GetObjectItem(j, "usage"), s->ausage,
+		    &s->out->usage);
 	} else if (!strcmp(type, "message_stop")) {
 		s->done = 1;
 	}
 	cJSON_Delete(j);
-	return 0;
+	return rc;
 }
 
 int
-anthropic_parse(const char *json, struct message *out, struct buf *err)
+anthropic_parse(const cJSON *j, struct message *out, struct buf *err)
 {
-	cJSON *j = cJSON_Parse(json), *b;
 	struct buf text = BUF_INIT;
-	const char *type, *v;
+	long ausage[3] = { 0, 0, 0 };
+	const char *type, *v, *name;
+	cJSON *b;
 	char *args;
 
-	if (!cJSON_IsArray(cJSON_GetObjectItem(j, "content"))) {
-		cJSON_Delete(j);
+	if (!cJSON_IsArray(cJSON_GetObjectItem(j, "content")))
 		return hm_fail(err, HM_EFAIL, "malformed response: no content");
-	}
 	cJSON_ArrayForEach(b, cJSON_GetObjectItem(j, "content")) {
 		type = cJSON_GetStringValue(cJSON_GetObjectItem(b, "type"));
 		if (type && !strcmp(type, "text") && (v = cJSON_GetStringValue(
 		    cJSON_GetObjectItem(b, "text"))))
 			buf_adds(&text, v);
-		if (type && !strcmp(type, "tool_use")) {
-			args = cJSON_PrintUnformatted(cJSON_GetObjectItem(b,
-			    "input"));
+		if (!type || strcmp(type, "tool_use"))
+			continue;
+		name = cJSON_GetStringValue(cJSON_GetObjectItem(b, "name"));
+		args = cJSON_PrintUnformatted(cJSON_GetObjectItem(b, "input"));
+		if (name && *name) {
 			conv_add_call(out, cJSON_GetStringValue(
-			    cJSON_GetObjectItem(b, "id")), cJSON_GetStringValue(
-			    cJSON_GetObjectItem(b, "name")), args);
+			    cJSON_GetObjectItem(b, "id")), name, args);
+		} else if (!pstream_empty_args(args)) {
 			cJSON_free(args);
+			buf_release(&text);
+			return hm_fail(err, HM_EFAIL, "malformed response: a "
+			    "tool_use block with input but no name");
 		}
+		cJSON_free(args);
 	}
 	if (text.len)
 		out->content = buf_detach(&text);
 	buf_release(&text);
 	set_stop(out, cJSON_GetStringValue(cJSON_GetObjectItem(j,
 	    "stop_reason")));
-	input_usage(cJSON_GetObjectItem(j, "usage"), &out->usage);
-	cJSON_Delete(j);
+	take_usage(cJSON_GetObjectItem(j, "usage"), ausage, &out->usage);
 	return 0;
 }

@@ -1,9 +1,17 @@
 /*
  * provider_openai.c: the OpenAI chat-completions wire format, spoken by
- * OpenAI, OpenRouter, Nous and most local servers.  Streaming deltas:
- * choices[0].delta.content, delta.tool_calls[i] keyed by index (id and
- * name once, arguments in pieces), finish_reason, a usage chunk when
- * stream_options.include_usage, then "data: [DONE]".
+ * OpenAI, OpenRouter, Nous, Anthropic's compatibility endpoint and most
+ * local servers.  Streaming deltas: choices[0].delta.content,
+ * delta.tool_calls[] (id and name once, arguments in pieces),
+ * finish_reason, a usage chunk when stream_options.include_usage, then
+ * "data: [DONE]".  What servers really send differs, and all of it is
+ * taken: tool_calls[].index may start past 0 (text took index 0), skip
+ * numbers or be missing (then the id, else the call being streamed,
+ * tells which call a piece belongs to); the id may come only in the first
+ * piece; the name may be repeated in later pieces; arguments may be null;
+ * usage may ride in the finish chunk or in its own with "choices": [];
+ * finish_reason may come with an empty delta and content may be "" or
+ * null.  See pstream_call in provider.h for how pieces find their call.
  */
 #include <cjson/cJSON.h>
 
@@ -140,28 +148,72 @@ set_finish(struct message *m, const char *f)
 	m->finish = xstrdup(f);
 }
 
+/* The stream's index of a tool-call piece, or -1 when it gave none. */
+static long
+piece_index(const cJSON *tc)
+{
+	const cJSON *t = cJSON_GetObjectItem(tc, "index");
+
+	if (!cJSON_IsNumber(t) || t->valuedouble < 0 ||
+	    t->valuedouble > 1e9)
+		return -1;
+	return (long)t->valuedouble;
+}
+
+/* Arguments as JSON text (some servers send the object itself), or
+ * NULL when there are none (null, absent). */
+static char *
+args_text(const cJSON *a)
+{
+	char *s, *r;
+
+	if (cJSON_IsString(a))
+		return xstrdup(a->valuestring);
+	if (!cJSON_IsObject(a))
+		return NULL;
+	if (!(s = cJSON_PrintUnformatted(a)))
+		hm_oom();
+	r = xstrdup(s);
+	cJSON_free(s);
+	return r;
+}
+
+static void
+add_args(struct pcall *c, const cJSON *a)
+{
+	char *t = args_text(a);
+
+	if (!t)
+		return;
+	if (cJSON_IsObject(a))
+		buf_reset(&c->args);	/* whole, not a piece */
+	buf_adds(&c->args, t);
+	c->has_args = 1;
+	free(t);
+}
+
 int
 openai_event(struct pstream *s, const char *event, const char *data)
 {
-	cJSON *j, *ch, *d, *tc, *t, *fn, *e;
-	const char *v;
-	struct tool_call *c;
-	int idx;
+	cJSON *j, *ch, *d, *tcs, *tc, *fn, *e;
+	const char *v, *id;
+	struct pcall *c;
 
-	(void)event;
 	if (!strcmp(data, "[DONE]")) {
 		s->done = 1;
 		return 0;
 	}
 	j = cJSON_Parse(data);
 	if (!j) {
-		s->bad = 1;
+		pstream_bad(s, data);
 		return 1;
 	}
-	if ((e = cJSON_GetObjectItem(j, "error"))) {
+	if ((e = cJSON_GetObjectItem(j, "error")) || (event &&
+	    !strcmp(event, "error"))) {
 		v = cJSON_IsString(e) ? e->valuestring :
-		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
-		s->error = xstrdup(v ? v : "unknown error");
+		    cJSON_GetStringValue(cJSON_GetObjectItem(e ? e : j,
+		    "message"));
+		s->error = xstrdup(v ? v : data);
 		cJSON_Delete(j);
 		return 1;
 	}
@@ -171,25 +223,21 @@ openai_event(struct pstream *s, const char *event, const char *data)
 	v = cJSON_GetStringValue(cJSON_GetObjectItem(d, "content"));
 	if (v)
 		pstream_text(s, v, strlen(v));
-	cJSON_ArrayForEach(tc, cJSON_GetObjectItem(d, "tool_calls")) {
-		t = cJSON_GetObjectItem(tc, "index");
-		idx = cJSON_IsNumber(t) ? t->valueint : 0;
-		c = pstream_call(s, (size_t)(idx < 0 ? 0 : idx));
-		if ((v = cJSON_GetStringValue(cJSON_GetObjectItem(tc, "id")))
-		    && *v) {
-			free(c->id);
-			c->id = xstrdup(v);
+	tcs = cJSON_GetObjectItem(d, "tool_calls");
+	if (!cJSON_IsArray(tcs))
+		tcs = NULL;
+	cJSON_ArrayForEach(tc, tcs) {
+		id = cJSON_GetStringValue(cJSON_GetObjectItem(tc, "id"));
+		if (!(c = pstream_call(s, piece_index(tc), id))) {
+			pstream_bad(s, "over 1024 tool calls");
+			cJSON_Delete(j);
+			return 1;
 		}
+		pstream_id(c, id);
 		fn = cJSON_GetObjectItem(tc, "function");
-		if ((v = cJSON_GetStringValue(cJSON_GetObjectItem(fn,
-		    "name"))) && *v) {
-			free(c->name);
-			c->name = xstrdup(v);
-		}
-		if ((v = cJSON_GetStringValue(cJSON_GetObjectItem(fn,
-		    "arguments"))))
-			buf_adds(&s->args[idx < 0 ? 0 : idx > 256 ? 256 : idx],
-			    v);
+		pstream_name(c, cJSON_GetStringValue(cJSON_GetObjectItem(fn,
+		    "name")));
+		add_args(c, cJSON_GetObjectItem(fn, "arguments"));
 	}
 	v = cJSON_GetStringValue(cJSON_GetObjectItem(ch, "finish_reason"));
 	if (v) {
@@ -201,31 +249,35 @@ openai_event(struct pstream *s, const char *event, const char *data)
 }
 
 int
-openai_parse(const char *json, struct message *out, struct buf *err)
+openai_parse(const cJSON *j, struct message *out, struct buf *err)
 {
-	cJSON *j = cJSON_Parse(json), *m, *tc, *fn;
-	const char *v;
+	cJSON *ch, *m, *tc, *fn;
+	const char *v, *name;
+	char *args;
 
-	m = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
-	    "choices"), 0), "message");
-	if (!cJSON_IsObject(m)) {
-		cJSON_Delete(j);
+	ch = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
+	m = cJSON_GetObjectItem(ch, "message");
+	if (!cJSON_IsObject(m))
 		return hm_fail(err, HM_EFAIL, "malformed response: no "
 		    "choices[0].message");
-	}
 	if ((v = cJSON_GetStringValue(cJSON_GetObjectItem(m, "content"))))
 		out->content = xstrdup(v);
 	cJSON_ArrayForEach(tc, cJSON_GetObjectItem(m, "tool_calls")) {
 		fn = cJSON_GetObjectItem(tc, "function");
-		conv_add_call(out, cJSON_GetStringValue(cJSON_GetObjectItem(tc,
-		    "id")), cJSON_GetStringValue(cJSON_GetObjectItem(fn,
-		    "name")), cJSON_GetStringValue(cJSON_GetObjectItem(fn,
-		    "arguments")));
+		name = cJSON_GetStringValue(cJSON_GetObjectItem(fn, "name"));
+		args = args_text(cJSON_GetObjectItem(fn, "arguments"));
+		if (name && *name) {
+			conv_add_call(out, cJSON_GetStringValue(
+			    cJSON_GetObjectItem(tc, "id")), name, args);
+		} else if (!pstream_empty_args(args)) {
+			free(args);
+			return hm_fail(err, HM_EFAIL, "malformed response: a "
+			    "tool call with arguments but no name");
+		}
+		free(args);
 	}
-	set_finish(out, cJSON_GetStringValue(cJSON_GetObjectItem(
-	    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0),
+	set_finish(out, cJSON_GetStringValue(cJSON_GetObjectItem(ch,
 	    "finish_reason")));
 	usage_from(cJSON_GetObjectItem(j, "usage"), &out->usage);
-	cJSON_Delete(j);
 	return 0;
 }

@@ -1,11 +1,17 @@
 /*
  * sse.h: an incremental Server-Sent Events parser.  Feed it bytes as they
  * arrive, in any pieces; it calls on_event(event, data, ctx) for each
- * complete event (a blank line ends one).  "data:" lines are joined with
- * "\n"; "event:" names it (NULL when absent); ":" lines are comments; a
- * CR before the LF is dropped.  An event not ended by a blank line when
- * the stream stops is never delivered: a cut stream loses it, and the
- * caller notices the missing terminator.
+ * complete event (a blank line ends one).  Lines end with LF, CRLF or a
+ * lone CR (a CRLF split between two feeds is still one end); a UTF-8 BOM
+ * before the first line is skipped.  "data:" lines are joined with "\n";
+ * an event whose data is empty is not delivered; "event:" names it (NULL
+ * when absent); ":" lines are comments (": keep-alive"); "id:" sets
+ * s->last_id (kept across events, as a reconnection's Last-Event-ID wants;
+ * an id holding NUL is ignored), "retry:" of digits only sets s->retry
+ * (milliseconds, -1 until given), and unknown fields are ignored.  An
+ * event not ended by a blank line when the stream stops is never
+ * delivered: a cut stream loses it, and the caller notices the missing
+ * terminator.
  * sse_feed returns 0, or the first non-zero value on_event returned
  * (then the parser stops delivering).
  */
@@ -18,7 +24,11 @@
 
 struct sse {
 	struct buf line, data, event;
+	struct buf last_id;	/* the last "id:" seen, maybe empty */
+	long retry;		/* the last "retry:" in ms, or -1 */
 	int has_data;
+	int cr;			/* the last line ended with CR */
+	int started;		/* past the first line (and its BOM) */
 	int stopped;
 	int (*on_event)(const char *event, const char *data, void *ctx);
 	void *ctx;

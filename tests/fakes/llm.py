@@ -9,6 +9,11 @@ Each POST to an API endpoint consumes the next step of --script (a JSON
 array; see tests/fakes/llm.sh for the step keys).  Every request is logged
 to --log as one JSON line.  Streams use chunked transfer encoding, so a
 "cut" stream is a detectable truncation (curl error 18).
+
+A step with "replay" sends a recorded-shape body file instead (see
+tests/fakes/streams/README): its header block, a blank line, then the body
+bytes as the provider sends them, optionally with CRLF line ends, gzip'd
+(only to a client that accepts gzip), cut, or framed by Content-Length.
 """
 import argparse
 import json
@@ -18,11 +23,13 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 OPENAI_PATHS = ("/v1/chat/completions", "/chat/completions")
 ANTHROPIC_PATHS = ("/v1/messages", "/messages")
 MODELS_PATHS = ("/models", "/v1/models")
+STREAMS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "streams")
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
                403: "permission_error", 404: "not_found_error",
                413: "request_too_large", 429: "rate_limit_error",
@@ -45,6 +52,45 @@ def error_body(api, status, message):
         etype = "server_error"
     return dumps({"error": {"message": message, "type": etype, "param": None,
                             "code": None}})
+
+
+def load_replay(name):
+    """(headers, body) of a replay file: "Name: value" lines ("#" lines are
+    notes), a blank line, then the body, byte for byte."""
+    path = name if os.path.isabs(name) else os.path.join(STREAMS_DIR, name)
+    with open(path, "rb") as f:
+        raw = f.read()
+    head, sep, body = raw.partition(b"\n\n")
+    if not sep:
+        raise ValueError("%s: no blank line after the headers" % path)
+    headers = []
+    for line in head.decode("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            k, _, v = line.partition(":")
+            headers.append((k.strip(), v.strip()))
+    return headers, body
+
+
+def replay_pieces(body, step):
+    """The body as the writes that go out: one per event ("split": N bytes
+    a piece instead), CRLF line ends if asked, then gzip'd if asked (a
+    sync flush after each piece, as a streaming server does)."""
+    if step.get("split"):
+        evs = [body]
+    else:
+        evs = [e + b"\n\n" for e in body.split(b"\n\n")]
+        evs[-1] = evs[-1][:-2]
+    if step.get("crlf"):
+        evs = [e.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") for e in evs]
+    if step.get("split"):
+        n = int(step["split"])
+        evs = [evs[0][i:i + n] for i in range(0, len(evs[0]), n)]
+    evs = [e for e in evs if e]
+    if step.get("gzip"):
+        co = zlib.compressobj(6, zlib.DEFLATED, 31)
+        evs = [co.compress(e) + co.flush(zlib.Z_SYNC_FLUSH) for e in evs]
+        evs.append(co.flush())
+    return evs
 
 
 class State:
@@ -279,6 +325,8 @@ class Handler(BaseHTTPRequestHandler):
             if want not in raw:
                 return self.send(400, error_body(
                     api, 400, "fake expect: request body lacks %r" % want), hdrs)
+        if "replay" in step:
+            return self.replay(step, hdrs, status)
         if status != 200:
             return self.send(status, step.get("body") or error_body(
                 api, status, "fake error status %d" % status), hdrs)
@@ -304,6 +352,44 @@ class Handler(BaseHTTPRequestHandler):
         else:
             events = list(anthropic_events(step, calls, model, seq))
         self.stream(api, step, events, hdrs)
+        return None
+
+    def replay(self, step, hdrs, status):
+        headers, body = load_replay(step["replay"])
+        if step.get("gzip") and "gzip" not in self.headers.get("Accept-Encoding", ""):
+            return self.send(400, error_body("openai", 400, "fake: the client "
+                                             "does not accept gzip"))
+        pieces = replay_pieces(body, step)
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if step.get("gzip"):
+            self.send_header("Content-Encoding", "gzip")
+        length = step.get("length")
+        if length:
+            self.send_header("Content-Length", str(sum(len(p) for p in pieces)))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        for k, v in hdrs.items():
+            self.send_header(k, str(v))
+        self.end_headers()
+        cut = max(1, len(pieces) // 2) if step.get("cut") else None
+        delay = float(step.get("chunk_delay", 0))
+        for i, p in enumerate(pieces):
+            if i == cut:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if i and delay:
+                time.sleep(delay)
+            if length:
+                self.wfile.write(p)
+            else:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(p), p))
+            self.wfile.flush()
+        if not length:
+            self.wfile.write(b"0\r\n\r\n")
         return None
 
     def chunk(self, text):

@@ -18,6 +18,10 @@
 #	usage {input, output, cached} (10/5/0)  finish (stop/finish reason)
 #	chunk (7 chars a piece)  chunk_delay (s)  delay (s, before status)
 #	cut  malformed  error_event  repeat (1)  expect (substring or list)
+#	replay FILE (a recorded-shape body, relative to tests/fakes/streams/,
+#	  sent instead of text/tool_calls; with crlf, gzip, split (bytes a
+#	  write), length (Content-Length framing, else chunked), cut,
+#	  chunk_delay, status; see tests/fakes/streams/README)
 #
 # The fake lives in the test file's main shell's lifetime (it watches $$)
 # or FAKE_LLM_TIMEOUT seconds (60), whichever is shorter, so it may be
