@@ -1,4 +1,6 @@
 /* sse.c: line splitting and event assembly per the WHATWG SSE rules. */
+#include <ctype.h>
+
 #include "common.h"
 #include "sse.h"
 
@@ -9,6 +11,7 @@ sse_init(struct sse *s, int (*on_event)(const char *, const char *, void *),
 	memset(s, 0, sizeof(*s));
 	s->on_event = on_event;
 	s->ctx = ctx;
+	s->retry = -1;
 }
 
 static int
@@ -16,6 +19,8 @@ dispatch(struct sse *s)
 {
 	int rc = 0;
 
+	buf_reset(&s->last_id);
+	buf_add(&s->last_id, buf_str(&s->id), s->id.len);
 	if (s->has_data)
 		rc = s->on_event(s->event.len ? s->event.s : NULL,
 		    buf_str(&s->data), s->ctx);
@@ -30,6 +35,7 @@ line(struct sse *s, const char *l, size_t n)
 {
 	const char *colon, *v;
 	size_t fn;
+	long ms;
 
 	if (n && l[n - 1] == '\r')
 		n--;
@@ -50,6 +56,15 @@ line(struct sse *s, const char *l, size_t n)
 	} else if (fn == 5 && !strncmp(l, "event", 5)) {
 		buf_reset(&s->event);
 		buf_add(&s->event, v, (size_t)(l + n - v));
+	} else if (fn == 2 && !strncmp(l, "id", 2) &&
+	    !memchr(v, '\0', (size_t)(l + n - v))) {
+		buf_reset(&s->id);
+		buf_add(&s->id, v, (size_t)(l + n - v));
+	} else if (fn == 5 && !strncmp(l, "retry", 5) && v < l + n) {
+		for (ms = 0; v < l + n && isdigit((unsigned char)*v); v++)
+			ms = ms < 86400000L ? ms * 10 + (*v - '0') : ms;
+		if (v == l + n)
+			s->retry = ms;
 	}
 	return 0;
 }
@@ -91,4 +106,6 @@ sse_release(struct sse *s)
 	buf_release(&s->line);
 	buf_release(&s->data);
 	buf_release(&s->event);
+	buf_release(&s->id);
+	buf_release(&s->last_id);
 }

@@ -8,6 +8,10 @@
  * caller notices the missing terminator.
  * sse_feed returns 0, or the first non-zero value on_event returned
  * (then the parser stops delivering).
+ * For a client that resumes a stream: last_id is the stream's last event
+ * ID ("id:" lines, taken when their event ends, with or without data)
+ * and retry the reconnection time an all-digits "retry:" line gave, in
+ * ms (-1 when none came).
  */
 #ifndef HM_SSE_H
 #define HM_SSE_H
@@ -18,6 +22,8 @@
 
 struct sse {
 	struct buf line, data, event;
+	struct buf id, last_id;		/* id: buffer; the last event ID */
+	long retry;			/* ms, -1: none given */
 	int has_data;
 	int stopped;
 	int (*on_event)(const char *event, const char *data, void *ctx);
