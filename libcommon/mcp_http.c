@@ -19,9 +19,12 @@
  * three tries in a row that brought nothing.  A stream cut before any
  * event id cannot be resumed: the request fails as it did before.
  *
- * The standalone GET stream: after initialize, one GET with Accept:
- * text/event-stream.  Anything but a 2xx event stream (405 says so) means
- * the server offers none, and it is not asked again in that session.
+ * The standalone GET stream: once initialize is answered (before
+ * notifications/initialized, so what the server says while it takes
+ * that is heard), one GET with Accept: text/event-stream.  405 means the
+ * server offers none; anything else but a 2xx event stream, the same
+ * once it was asked again after notifications/initialized.  It is not
+ * asked again in that session.
  * The server may send requests (elicitation/create, from the TypeScript
  * SDK's server.request) and notifications (tools/list_changed) there at
  * any time, and may hold a POST's reply until such a request is
@@ -66,7 +69,8 @@ struct mcp_get {
 	struct http_stream *s;		/* NULL: not open */
 	struct http_resp resp;
 	struct sse sse;
-	int offered;			/* -1 no, 0 not asked yet, 1 yes */
+	int offered;			/* -1 no, 0 not (yet) known, 1 yes */
+	int tries;			/* GETs refused in this session */
 	int events;			/* in the current stream */
 	int empty;			/* streams in a row without any */
 	long long again;		/* reopen not before (monotonic ms) */
@@ -280,8 +284,10 @@ get_open(struct mcp_client *c)
 	}
 	if (g->resp.status && (g->resp.status < 200 || g->resp.status >= 300 ||
 	    !is_sse(&g->resp))) {
-		get_drop(g);	/* 405: the server has no such stream */
-		g->offered = -1;
+		/* 405: the server has none; another no may mean "not before
+		 * notifications/initialized": asked once more after it */
+		g->offered = g->resp.status == 405 || ++g->tries > 1 ? -1 : 0;
+		get_drop(g);
 		return;
 	}
 	g->offered = 1;
@@ -329,7 +335,7 @@ get_reset(struct mcp_client *c)
 	get_drop(g);
 	sse_release(&g->sse);
 	sse_init(&g->sse, get_event, g);
-	g->offered = g->empty = 0;
+	g->offered = g->empty = g->tries = 0;
 	g->again = 0;
 }
 
@@ -561,7 +567,13 @@ mcp_http_send(struct mcp_client *c, const char *json, size_t len,
 	long status = 0;
 	int rc;
 
-	get_check(c);
+	/* open the GET stream as soon as the session is: before
+	 * notifications/initialized, so what the server says while it
+	 * takes that (server-everything: tools/list_changed) is heard */
+	if (c->initialized && !c->depth && (!c->get || !c->get->offered))
+		get_open(c);
+	else
+		get_check(c);
 	rc = post(c, json, len, request, deadline, &status, err);
 	if (rc == 0 && status == 404 && c->session) {
 		free(c->session);	/* the server forgot the session */
@@ -579,7 +591,7 @@ mcp_http_send(struct mcp_client *c, const char *json, size_t len,
 	}
 	if (rc == 0 && c->initialized && !c->depth && (!c->get ||
 	    !c->get->offered))
-		get_open(c);	/* after notifications/initialized */
+		get_open(c);	/* refused before: once more, after it */
 	return rc;
 }
 

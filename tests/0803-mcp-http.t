@@ -31,8 +31,8 @@ test_expect_success 'SSE answers: test lists every page; session and version hea
 	requests >reqs &&
 	cat >want <<-\EOF &&
 	POST initialize nosid nover
-	POST notifications/initialized sid 2025-11-25
 	GET - sid 2025-11-25
+	POST notifications/initialized sid 2025-11-25
 	POST tools/list sid 2025-11-25
 	POST tools/list sid 2025-11-25
 	POST tools/list sid 2025-11-25
@@ -65,6 +65,20 @@ test_expect_success 'the standalone GET stream: its requests are answered at onc
 	echo "client answered: e1=decline e2=-32601" >want && test_cmp want out &&
 	mcp_log_py "[(e[\"headers\"].get(\"accept\"), bool(e[\"headers\"].get(\"mcp-session-id\"))) for e in L if e.get(\"method\") == \"GET\"]" >gets &&
 	echo "[[\"text/event-stream\",true]]" >want && test_cmp want gets
+'
+
+test_expect_success 'a GET refused before notifications/initialized is asked again after it' '
+	: >"$MCP_FAKE_LOG" &&
+	http web getstream,getlate,elicit &&
+	timeout 20 hermes-mcp call web add "{\"a\":1,\"b\":2}" >out &&
+	echo "client answered: e1=decline e2=-32601" >want && test_cmp want out &&
+	requests | sed -n "2,4p" >reqs &&
+	cat >want <<-\EOF &&
+	GET - sid 2025-11-25
+	POST notifications/initialized sid 2025-11-25
+	GET - sid 2025-11-25
+	EOF
+	test_cmp want reqs
 '
 
 test_expect_success '--elicit-defaults: a form is accepted with its defaults, and said so' '

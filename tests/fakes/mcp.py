@@ -29,8 +29,10 @@ MODE is one mode or several joined by commas (jsononly,chatty):
                priming event first; chatty and listchanged extras need SSE)
   getstream    HTTP: GET /mcp (with a known session) is the standalone SSE
                stream, held open until the session ends; listchanged's
-               notification goes there (before the POST's reply), and so
-               do elicit's requests
+               notification goes there (before the POST's reply; without
+               a GET stream it is lost), and so do elicit's requests
+  getlate      with getstream: a GET before notifications/initialized is
+               400 "Bad Request: Server not initialized"
   elicit       before answering a tools/call: elicitation/create ("e1", a
                form whose one required field "name" has the default "Ada")
                and sampling/createMessage ("e2"); waits for the answers as
@@ -188,6 +190,7 @@ class Fake:
         self.closed = False
         self.get_out = None         # the standalone GET stream (getstream)
         self.pending = None         # sseretry: the reply a GET resumes
+        self.initialized = False    # notifications/initialized came
 
     # a response from the client to one of our requests
     def deliver(self, msg):
@@ -667,8 +670,10 @@ class Handler(BaseHTTPRequestHandler):
             if "id" in body:
                 fake.deliver(body)          # answer to a server request
             return self.plain(202)
-        if "id" not in body:
-            return self.plain(202)          # a notification
+        if "id" not in body:               # a notification
+            if method == "notifications/initialized":
+                fake.initialized = True
+            return self.plain(202)
         sse = "jsononly" not in modes
         out = SSE(self, sse, sid if method == "initialize" else None)
         if method == "initialize" and "nonjson" in modes:
@@ -685,7 +690,10 @@ class Handler(BaseHTTPRequestHandler):
         resp, after = fake.request(body, out.send if sse else None)
         if sse:
             for m in after:
-                (fake.get_out or out).send(m)
+                if "getstream" not in modes:
+                    out.send(m)
+                elif fake.get_out:   # else lost, as the TypeScript SDK does
+                    fake.get_out.send(m)
         out.finish(resp)
         if method == "tools/call" and "sessionlost" in modes and fake.calls == 1:
             sessions.drop(sid)
@@ -713,6 +721,8 @@ class Handler(BaseHTTPRequestHandler):
                 out.send(fake.pending)
                 fake.pending = None
             return out.end()
+        if "getlate" in modes and not fake.initialized:
+            return self.rpc_error(400, -32000, "Bad Request: Server not initialized")
         if fake.get_out is not None:
             return self.rpc_error(409, -32000, "Conflict: Only one SSE "
                                   "stream is allowed per session")
@@ -747,7 +757,7 @@ def main():
     modes = set(argv[1].split(","))
     known = {"ok", "nonjson", "wrongid", "outoforder", "chatty", "listchanged",
              "hang", "http500", "call500", "sessionlost", "jsononly", "stderr", "oldproto",
-             "badproto", "getstream", "elicit", "sseretry"}
+             "badproto", "getstream", "getlate", "elicit", "sseretry"}
     if modes - known:
         sys.exit("mcp.py: unknown mode %s" % ",".join(sorted(modes - known)))
     if "stderr" in modes:
