@@ -7,8 +7,9 @@
  * answer comes back inside that call (the POST's body, or the stream
  * that resumes it), so the transport hands every message it reads to
  * mcp_dispatch() as it arrives, from whichever stream (the standalone
- * GET stream too, whenever the process waits on the network).  wait() (stdio only) reads until the deadline or until
- * c->reply is set or the connection fails.
+ * GET stream too, whenever the process waits on the network).
+ * wait() (stdio only) reads until the deadline or until c->reply is set
+ * or the connection fails.
  */
 #ifndef HM_MCP_INT_H
 #define HM_MCP_INT_H
