@@ -89,11 +89,12 @@ roots_result(const struct mcp_client *c)
 }
 
 /*
- * elicitation/create: declined, unless the server's entry says
- * elicit_defaults and the form proposes a default for every required
- * field and at least one: then accepted with those defaults (SEP-1034),
- * as a person who submits the form untouched would.  A URL-mode
- * request, or a form with nothing proposed, is always declined.
+ * elicitation/create: declined, unless the caller set elicit_defaults
+ * (hermes-mcp call --elicit-defaults) and the form proposes a default
+ * for every required field and at least one: then accepted with those
+ * defaults (SEP-1034), as a person who submits the form untouched
+ * would.  A URL-mode request, or a form with nothing proposed, is always
+ * declined.
  */
 static cJSON *
 elicit_result(const struct mcp_client *c, const cJSON *params)
@@ -315,9 +316,8 @@ handshake(struct mcp_client *c, struct buf *err)
 	caps = cJSON_AddObjectToObject(p, "capabilities");
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(caps, "roots"),
 	    "listChanged", 0);
-	if (c->s->elicit_defaults)	/* forms only: no URL mode */
-		cJSON_AddObjectToObject(cJSON_AddObjectToObject(caps,
-		    "elicitation"), "form");
+	if (c->s->elicit_defaults)	/* {}: forms only, in every version */
+		cJSON_AddObjectToObject(caps, "elicitation");
 	info = cJSON_AddObjectToObject(p, "clientInfo");
 	cJSON_AddStringToObject(info, "name", "hermes");
 	cJSON_AddStringToObject(info, "version", HM_VERSION);
