@@ -21,10 +21,10 @@
 
 enum {
 	OPT_JSON = 0x100, OPT_URL, OPT_ALLOW, OPT_TIMEOUT, OPT_CONNECT,
-	OPT_DISABLED
+	OPT_DISABLED, OPT_ELICIT
 };
 
-static int jflag;
+static int jflag, eflag;
 
 static const struct cli_opt global_opts[] = {
 	{ "json", OPT_JSON, 0, NULL, "list, test, call: JSON, one object a "
@@ -48,6 +48,22 @@ static const struct cli_opt add_opts[] = {
 	{ "force", 'f', 0, NULL, "replace a server of the same name" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+static const struct cli_opt call_opts[] = {
+	{ "elicit-defaults", OPT_ELICIT, 0, NULL, "answer the server's "
+	    "questions (elicitation) with the defaults it proposes; else "
+	    "they are declined" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+on_call(int c, const char *arg)
+{
+	(void)arg;
+	if (c == OPT_ELICIT)
+		eflag = 1;
+	return 0;
+}
 
 static int
 on_global(int c, const char *arg)
@@ -264,22 +280,26 @@ cmd_rm(int argc, char **argv)
 	return hm_exit_status(rc == -HM_ENOTFOUND ? -HM_EFAIL : rc, &err);
 }
 
-/* Open server NAME of mcp.json; 0 or an exit code. */
+/* Open server NAME of mcp.json, its entry copied to *s (which must
+ * outlive the connection) with the command line's choices; 0 or an exit
+ * code. */
 static int
-connect_named(const char *name, struct config *cfg, struct mcp_conf *conf,
-    struct mcp_client **c)
+connect_named(const char *name, struct mcp_server *s, struct config *cfg,
+    struct mcp_conf *conf, struct mcp_client **c)
 {
-	const struct mcp_server *s;
+	const struct mcp_server *found;
 	struct buf err = BUF_INIT;
 	int rc;
 
 	*c = NULL;
 	if ((rc = open_conf(cfg, conf)))
 		return rc;
-	if (!(s = mcp_conf_find(conf, name))) {
+	if (!(found = mcp_conf_find(conf, name))) {
 		hm_error("no server '%s' in %s", name, conf->path);
 		return HM_EXIT_FAIL;
 	}
+	*s = *found;
+	s->elicit_defaults = eflag;
 	rc = mcp_open(c, s, cfg, &err);
 	return hm_exit_status(rc, &err);
 }
@@ -308,6 +328,7 @@ cmd_test(int argc, char **argv)
 	struct mcp_conf conf;
 	struct mcp_client *c = NULL;
 	struct mcp_tool_info *v = NULL;
+	struct mcp_server srv;
 	struct buf err = BUF_INIT;
 	struct cli_state st;
 	size_t i, n = 0;
@@ -315,7 +336,7 @@ cmd_test(int argc, char **argv)
 
 	if ((rc = cli_parse(&st, argc, argv, 1, 1, NULL)) != CLI_GO)
 		return rc;
-	if ((rc = connect_named(st.argv[0], &cfg, &conf, &c)))
+	if ((rc = connect_named(st.argv[0], &srv, &cfg, &conf, &c)))
 		goto out;
 	rc = mcp_list_tools(c, &v, &n, &err);
 	if (rc == 0) {
@@ -371,16 +392,17 @@ cmd_call(int argc, char **argv)
 	struct mcp_client *c = NULL;
 	struct mcp_tool_info *v = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct mcp_server srv;
 	struct cli_state st;
 	cJSON *args = NULL, *res = NULL;
 	size_t i, n = 0;
 	int rc, bad;
 
 	memset(&conf, 0, sizeof(conf));
-	if ((rc = cli_parse(&st, argc, argv, 2, 3, NULL)) != CLI_GO)
+	if ((rc = cli_parse(&st, argc, argv, 2, 3, on_call)) != CLI_GO)
 		return rc;
 	if ((rc = call_args(&st, &args)) ||
-	    (rc = connect_named(st.argv[0], &cfg, &conf, &c)))
+	    (rc = connect_named(st.argv[0], &srv, &cfg, &conf, &c)))
 		goto out;
 	/* the list first: allowedTools holds here too, and a wrong name
 	 * gets the names that exist */
@@ -449,7 +471,7 @@ static const struct cli_verb verbs[] = {
 	{ "test", cmd_test, "NAME", "start the server and print its tools, "
 	    "one a line", NULL, complete_names },
 	{ "call", cmd_call, "NAME TOOL [JSON|-]", "call a tool and print its "
-	    "text; a tool error exits 1", NULL, complete_names },
+	    "text; a tool error exits 1", call_opts, complete_names },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -1,7 +1,8 @@
 /*
  * http.h: HTTP requests through libcurl, the only file that includes it.
  *
- * http_request sends one request and waits for the whole response.  One
+ * http_request sends one request and waits for the whole response
+ * (while the streams, below, go on).  One
  * easy handle is kept for the life of the process (reset between
  * requests), so calls to the same provider reuse the connection and TLS
  * session instead of a new handshake per agent step; http_cleanup
@@ -32,14 +33,37 @@
  * header whose value (the last one seen, trimmed) lands malloc'd in
  * resp->header (MCP's Mcp-Session-Id).  method may be any verb
  * ("DELETE"); a body is sent only with POST.
- * Reentrant once: a request made from inside on_data (an MCP client
+ * Reentrant: a request made from inside on_data (an MCP client
  * answering a server's request in the middle of a stream) gets a
- * handle of its own for that one call.
+ * handle of its own for that one call.  stop, when set, is asked while
+ * the transfer waits (after every round of reads, about once a second
+ * at least): non-zero aborts it as on_data's non-zero does.
  * resp->final_url (after redirects) and resp->content_type (the last
  * response's header, as sent) are malloc'd or NULL, for every request;
  * http_resp_release frees them with the body.  content_type is already
  * set when on_data is first called, so a stream's reader can tell JSON
  * from SSE by looking at the resp it passed in ctx.
+ *
+ * Streams (an MCP server's GET event stream): http_stream_open starts a
+ * request whose answer may never end and keeps it in the background.
+ * Its body goes to req->on_data (as above: 2xx only) whenever this
+ * process waits on the network: inside http_request, http_stream_open
+ * and http_stream_wait, so a stream's callbacks run in the middle of
+ * another request (and may make a nested request of their own).  It
+ * returns once the response's headers are in (resp->status and
+ * content_type are then set), the transfer ended, or wait_ms passed:
+ * 0, the stream running or not.  req is copied (url, headers and body
+ * need not outlive the call); resp and on_data's ctx must outlive the
+ * stream.  Inside a callback it cannot be started: -HM_ECONFLICT.
+ * SIGINT does not end a stream (the request or wait in progress ends).
+ * http_stream_done: 0 while it runs; once it ended, 1 (resp holds the
+ * status and any non-2xx body) or http_request's -HM_E* with the reason
+ * added to err.  http_stream_wait runs the streams, and nothing else,
+ * until one got bytes or ended, or ms passed: 1, 0 when the time
+ * passed, -HM_EFAIL on SIGINT; inside a callback it can only sleep.
+ * http_stream_close ends and frees one (from a callback it is cut off at
+ * once, and freed when libcurl lets go of it); http_cleanup ends them
+ * all.
  */
 #ifndef HM_HTTP_H
 #define HM_HTTP_H
@@ -64,6 +88,7 @@ struct http_req {
 	int web_only;			/* http and https only, redirects too */
 	int public_only;		/* refuse private addresses, see above */
 	size_t max_body;		/* bytes kept, then stop; 0: no cap */
+	int (*stop)(void *ctx);		/* asked while waiting; see above */
 };
 
 struct http_resp {
@@ -77,8 +102,15 @@ struct http_resp {
 	char *header;			/* req->header's value or NULL */
 };
 
+struct http_stream;
+
 int http_request(const struct http_req *req, struct http_resp *resp,
     struct buf *err);
+int http_stream_open(struct http_stream **s, const struct http_req *req,
+    struct http_resp *resp, long wait_ms, struct buf *err);
+int http_stream_done(const struct http_stream *s, struct buf *err);
+int http_stream_wait(long ms);
+void http_stream_close(struct http_stream *s);
 void http_resp_release(struct http_resp *resp);
 void http_cleanup(void);
 

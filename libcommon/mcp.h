@@ -22,17 +22,24 @@
  *     way; its stderr is appended to logs/mcp-NAME.log.  Closing shuts
  *     stdin, waits a moment, then SIGTERM, then SIGKILL to the group.
  *   Streamable HTTP: each message is a POST with Accept: application/json,
- *     text/event-stream; the answer is JSON or an SSE stream; the
- *     Mcp-Session-Id the server gives is sent back, with
- *     MCP-Protocol-Version; a 404 on a session starts a new one once;
- *     closing sends DELETE.
+ *     text/event-stream; the answer is JSON or an SSE stream; a stream
+ *     the server ends before the reply (after an event id) is resumed
+ *     with GET and Last-Event-ID, after its retry: time; the standalone
+ *     GET stream is opened when the server offers one and read whenever
+ *     the process waits on the network; the Mcp-Session-Id the server
+ *     gives is sent back, with MCP-Protocol-Version; a 404 on a session
+ *     starts a new one once; closing sends DELETE.
  * mcp_open starts the server and runs initialize (protocol 2025-11-25,
  * taking an older version the server answers with) and
  * notifications/initialized, all within connectTimeout.  Requests are
  * one at a time; each waits at most timeout for its reply, matched by
  * id, while notifications and the server's own requests arrive in
- * between: ping and roots/list are answered, any other request gets
- * error -32601, notifications/tools/list_changed sets tools_changed.
+ * between, on whichever stream: ping and roots/list are answered,
+ * elicitation/create is declined (with elicit_defaults set by the caller,
+ * the elicitation capability is declared and a form whose defaults fill
+ * every required field is accepted with them), any other request
+ * (sampling/createMessage too) gets error -32601;
+ * notifications/tools/list_changed sets tools_changed.
  * A line that is not JSON-RPC, a reply to an id never asked, a message
  * over MCP_MAX_MESSAGE bytes, a dead server or a timeout fails the
  * request with the reason; the connection is then unusable (mcp_alive
@@ -65,6 +72,7 @@ struct mcp_server {
 	char **allowed;			/* allowedTools; NULL: all */
 	char **roots;			/* NULL-terminated, maybe empty */
 	int disabled;
+	int elicit_defaults;		/* not in mcp.json: the caller's */
 	long timeout;			/* seconds */
 	long connect_timeout;		/* seconds */
 };

@@ -48,7 +48,9 @@ send_json(struct mcp_client *c, cJSON *msg, long long deadline,
 	if (!s)
 		hm_oom();
 	if (c->s->url)
-		rc = mcp_http_send(c, s, strlen(s), deadline, err);
+		rc = mcp_http_send(c, s, strlen(s), cJSON_GetObjectItem(msg,
+		    "method") && cJSON_GetObjectItem(msg, "id"), deadline,
+		    err);
 	else
 		rc = mcp_stdio_send(c, s, strlen(s), deadline, err);
 	cJSON_free(s);
@@ -86,10 +88,51 @@ roots_result(const struct mcp_client *c)
 	return r;
 }
 
+/*
+ * elicitation/create: declined, unless the caller set elicit_defaults
+ * (hermes-mcp call --elicit-defaults) and the form proposes a default
+ * for every required field and at least one: then accepted with those
+ * defaults (SEP-1034), as a person who submits the form untouched
+ * would.  A URL-mode request, or a form with nothing proposed, is always
+ * declined.
+ */
+static cJSON *
+elicit_result(const struct mcp_client *c, const cJSON *params)
+{
+	const cJSON *schema = cJSON_GetObjectItem(params, "requestedSchema");
+	const cJSON *props = cJSON_GetObjectItem(schema, "properties");
+	const cJSON *req = cJSON_GetObjectItem(schema, "required"), *it, *d;
+	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(params,
+	    "mode"));
+	cJSON *r = cJSON_CreateObject(), *content = cJSON_CreateObject();
+
+	if (c->s->elicit_defaults && (!mode || !strcmp(mode, "form")) &&
+	    cJSON_IsObject(props)) {
+		cJSON_ArrayForEach(it, props)
+			if ((d = cJSON_GetObjectItem(it, "default")))
+				cJSON_AddItemToObject(content, it->string,
+				    cJSON_Duplicate(d, 1));
+		cJSON_ArrayForEach(it, req)
+			if (!cJSON_IsString(it) || !cJSON_GetObjectItem(
+			    content, it->valuestring))
+				break;
+		if (!it && cJSON_GetArraySize(content) > 0) {
+			cJSON_AddStringToObject(r, "action", "accept");
+			cJSON_AddItemToObject(r, "content", content);
+			return r;
+		}
+	}
+	cJSON_Delete(content);
+	cJSON_AddStringToObject(r, "action", "decline");
+	return r;
+}
+
 /* The server asked us something: ping and roots/list get an answer,
- * anything else "method not found". */
+ * elicitation/create a decline (see above), anything else (sampling
+ * too) "method not found". */
 static void
-answer(struct mcp_client *c, const char *method, const cJSON *id)
+answer(struct mcp_client *c, const char *method, const cJSON *id,
+    const cJSON *params)
 {
 	struct buf err = BUF_INIT;
 	cJSON *m = message(), *e;
@@ -99,6 +142,8 @@ answer(struct mcp_client *c, const char *method, const cJSON *id)
 		cJSON_AddObjectToObject(m, "result");
 	} else if (!strcmp(method, "roots/list")) {
 		cJSON_AddItemToObject(m, "result", roots_result(c));
+	} else if (!strcmp(method, "elicitation/create")) {
+		cJSON_AddItemToObject(m, "result", elicit_result(c, params));
 	} else {
 		e = cJSON_AddObjectToObject(m, "error");
 		cJSON_AddNumberToObject(e, "code", -32601);
@@ -125,7 +170,8 @@ dispatch_one(struct mcp_client *c, cJSON *msg)
 	}
 	if (method) {
 		if (id && !cJSON_IsNull(id))
-			answer(c, method, id);
+			answer(c, method, id, cJSON_GetObjectItem(msg,
+			    "params"));
 		else if (!strcmp(method, "notifications/tools/list_changed"))
 			c->tools_changed = 1;
 		return c->dead ? -1 : 0;
@@ -270,6 +316,8 @@ handshake(struct mcp_client *c, struct buf *err)
 	caps = cJSON_AddObjectToObject(p, "capabilities");
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(caps, "roots"),
 	    "listChanged", 0);
+	if (c->s->elicit_defaults)	/* {}: forms only, in every version */
+		cJSON_AddObjectToObject(caps, "elicitation");
 	info = cJSON_AddObjectToObject(p, "clientInfo");
 	cJSON_AddStringToObject(info, "name", "hermes");
 	cJSON_AddStringToObject(info, "version", HM_VERSION);
@@ -369,8 +417,12 @@ mcp_tools_changed(struct mcp_client *c)
 {
 	struct buf err = BUF_INIT;
 
-	if (!c->s->url && !c->dead)
-		mcp_stdio_wait(c, 0, &err);	/* read what is waiting */
+	if (c->dead)
+		;
+	else if (c->s->url)
+		mcp_http_poll(c);		/* read what is waiting */
+	else
+		mcp_stdio_wait(c, 0, &err);
 	buf_release(&err);
 	return c->tools_changed;
 }

@@ -4,10 +4,12 @@
  *
  * The core owns ids, replies and the server's requests; a transport
  * moves whole messages.  send() delivers one message; for HTTP the
- * answer comes back inside that call (the POST's body), so the
- * transport hands every message it reads to mcp_dispatch() as it
- * arrives.  wait() (stdio only) reads until the deadline or until
- * c->reply is set or the connection fails.
+ * answer comes back inside that call (the POST's body, or the stream
+ * that resumes it), so the transport hands every message it reads to
+ * mcp_dispatch() as it arrives, from whichever stream (the standalone
+ * GET stream too, whenever the process waits on the network).
+ * wait() (stdio only) reads until the deadline or until c->reply is set
+ * or the connection fails.
  */
 #ifndef HM_MCP_INT_H
 #define HM_MCP_INT_H
@@ -41,7 +43,8 @@ struct mcp_client {
 	char *url;
 	char **headers;			/* expanded, NULL-terminated */
 	char *session;			/* Mcp-Session-Id */
-	void *post;			/* mcp_http.c's per-POST state */
+	struct mcp_get *get;		/* mcp_http.c's standalone GET */
+	int depth;			/* mcp_http.c: POSTs in progress */
 };
 
 /* Handle one incoming message (or a batch): replies are kept for
@@ -62,8 +65,12 @@ int mcp_stdio_wait(struct mcp_client *c, long long deadline,
 void mcp_stdio_close(struct mcp_client *c);
 
 int mcp_http_open(struct mcp_client *c, struct buf *err);
+/* request: json is a request, a reply is awaited (the stream that
+ * carries it may be resumed); 1 when the deadline passed before it. */
 int mcp_http_send(struct mcp_client *c, const char *json, size_t len,
-    long long deadline, struct buf *err);
+    int request, long long deadline, struct buf *err);
+/* Read what the standalone GET stream has waiting, without blocking. */
+void mcp_http_poll(struct mcp_client *c);
 void mcp_http_close(struct mcp_client *c);
 
 #endif

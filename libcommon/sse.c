@@ -20,6 +20,8 @@ dispatch(struct sse *s)
 {
 	int rc = 0;
 
+	buf_reset(&s->last_id);
+	buf_add(&s->last_id, buf_str(&s->id), s->id.len);
 	if (s->has_data && s->data.len)
 		rc = s->on_event(s->event.len ? s->event.s : NULL,
 		    buf_str(&s->data), s->ctx);
@@ -62,8 +64,8 @@ line(struct sse *s, const char *l, size_t n)
 		buf_add(&s->event, v, (size_t)(l + n - v));
 	} else if (fn == 2 && !strncmp(l, "id", 2) &&
 	    !memchr(v, '\0', (size_t)(l + n - v))) {
-		buf_reset(&s->last_id);
-		buf_add(&s->last_id, v, (size_t)(l + n - v));
+		buf_reset(&s->id);
+		buf_add(&s->id, v, (size_t)(l + n - v));
 	} else if (fn == 5 && !strncmp(l, "retry", 5)) {
 		for (q = v, r = 0; q < l + n && *q >= '0' && *q <= '9'; q++)
 			if (r < 86400000)	/* a day is plenty */
@@ -119,5 +121,6 @@ sse_release(struct sse *s)
 	buf_release(&s->line);
 	buf_release(&s->data);
 	buf_release(&s->event);
+	buf_release(&s->id);
 	buf_release(&s->last_id);
 }

@@ -5,15 +5,17 @@
  * lone CR (a CRLF split between two feeds is still one end); a UTF-8 BOM
  * before the first line is skipped.  "data:" lines are joined with "\n";
  * an event whose data is empty is not delivered; "event:" names it (NULL
- * when absent); ":" lines are comments (": keep-alive"); "id:" sets
- * s->last_id (kept across events, as a reconnection's Last-Event-ID wants;
- * an id holding NUL is ignored), "retry:" of digits only sets s->retry
- * (milliseconds, -1 until given), and unknown fields are ignored.  An
+ * when absent); ":" lines are comments (": keep-alive"); an id holding
+ * NUL is ignored, and unknown fields are ignored.  An
  * event not ended by a blank line when the stream stops is never
  * delivered: a cut stream loses it, and the caller notices the missing
  * terminator.
  * sse_feed returns 0, or the first non-zero value on_event returned
  * (then the parser stops delivering).
+ * For a client that resumes a stream: last_id is the stream's last event
+ * ID ("id:" lines, taken when their event ends, with or without data)
+ * and retry the reconnection time an all-digits "retry:" line gave, in
+ * ms (-1 when none came).
  */
 #ifndef HM_SSE_H
 #define HM_SSE_H
@@ -24,8 +26,8 @@
 
 struct sse {
 	struct buf line, data, event;
-	struct buf last_id;	/* the last "id:" seen, maybe empty */
-	long retry;		/* the last "retry:" in ms, or -1 */
+	struct buf id, last_id;		/* id: buffer; the last event ID */
+	long retry;			/* ms, -1: none given */
 	int has_data;
 	int cr;			/* the last line ended with CR */
 	int started;		/* past the first line (and its BOM) */

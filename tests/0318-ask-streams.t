@@ -207,7 +207,7 @@ test_expect_success 'a call with arguments but no name fails the turn; nothing n
 	test "$(fake_llm_requests)" = 4 &&
 	grep -q "failed: tool call 0 in the stream from $(url) has arguments but no name, after every retry" err &&
 	! grep -q "^-> " err &&
-	test "$(fake_llm_jq 4 "[m for m in b[\"messages\"] if m[\"role\"] != \"system\"]")" = "[{\"role\":\"user\",\"content\":\"read\"}]"
+	test "$(fake_llm_jq 4 "[dict(m, content=bare(m[\"content\"])) for m in b[\"messages\"] if m[\"role\"] != \"system\"]")" = "[{\"role\":\"user\",\"content\":\"read\"}]"
 '
 
 test_expect_success 'a call with no id gets one, and its result names it' '

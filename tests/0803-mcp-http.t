@@ -12,12 +12,17 @@ http() {
 	hermes-mcp add -f "$@" --url "$MCP_FAKE_URL" "$n" >/dev/null
 }
 
+# The tool names of the model's request N.
+tools() {
+	fake_llm_jq "$1" "\"\\n\".join(t[\"function\"][\"name\"] for t in b.get(\"tools\", []))"
+}
+
 # The fake's log as "METHOD jsonrpc-method session? version?" lines.
 requests() {
 	mcp_log_py '"\n".join("%s %s %s %s" % (e.get("method"), (e.get("body") or {}).get("method", "-") if isinstance(e.get("body"), dict) else "-", "sid" if e["headers"].get("mcp-session-id") else "nosid", e["headers"].get("mcp-protocol-version", "nover")) for e in L if "headers" in e)'
 }
 
-test_expect_success 'SSE answers: test lists every page; session and version headers follow' '
+test_expect_success 'SSE answers: test lists every page; session and version headers follow; GET 405 is no stream' '
 	: >"$MCP_FAKE_LOG" &&
 	http web ok &&
 	hermes-mcp test web >out 2>err &&
@@ -26,6 +31,7 @@ test_expect_success 'SSE answers: test lists every page; session and version hea
 	requests >reqs &&
 	cat >want <<-\EOF &&
 	POST initialize nosid nover
+	GET - sid 2025-11-25
 	POST notifications/initialized sid 2025-11-25
 	POST tools/list sid 2025-11-25
 	POST tools/list sid 2025-11-25
@@ -50,6 +56,70 @@ test_expect_success 'requests inside the SSE stream are answered by a second POS
 	grep -q "\"id\":\"s1\",\"result\":{}" answers &&
 	grep -q "\"roots\":\[\]" answers &&
 	grep -q "\"code\":-32601" answers
+'
+
+test_expect_success 'the standalone GET stream: its requests are answered at once' '
+	: >"$MCP_FAKE_LOG" &&
+	http web getstream,elicit &&
+	timeout 20 hermes-mcp call web add "{\"a\":1,\"b\":2}" >out &&
+	echo "client answered: e1=decline e2=-32601" >want && test_cmp want out &&
+	mcp_log_py "[(e[\"headers\"].get(\"accept\"), bool(e[\"headers\"].get(\"mcp-session-id\"))) for e in L if e.get(\"method\") == \"GET\"]" >gets &&
+	echo "[[\"text/event-stream\",true]]" >want && test_cmp want gets
+'
+
+test_expect_success 'a GET refused before notifications/initialized is asked again after it' '
+	: >"$MCP_FAKE_LOG" &&
+	http web getstream,getlate,elicit &&
+	timeout 20 hermes-mcp call web add "{\"a\":1,\"b\":2}" >out &&
+	echo "client answered: e1=decline e2=-32601" >want && test_cmp want out &&
+	requests | sed -n "2,4p" >reqs &&
+	cat >want <<-\EOF &&
+	GET - sid 2025-11-25
+	POST notifications/initialized sid 2025-11-25
+	GET - sid 2025-11-25
+	EOF
+	test_cmp want reqs
+'
+
+test_expect_success '--elicit-defaults: a form is accepted with its defaults, and said so' '
+	: >"$MCP_FAKE_LOG" &&
+	http web getstream,elicit &&
+	timeout 20 hermes-mcp call --elicit-defaults web add "{\"a\":1,\"b\":2}" >out &&
+	echo "client answered: e1=accept:{\"name\":\"Ada\"} e2=-32601" >want &&
+	test_cmp want out &&
+	mcp_log_py "[e[\"body\"][\"params\"][\"capabilities\"] for e in L if (e.get(\"body\") or {}).get(\"method\") == \"initialize\"]" >caps &&
+	grep -q "\"elicitation\":{}" caps
+'
+
+test_expect_success 'requests inside the POST stream: elicitation declined, sampling refused' '
+	http web elicit &&
+	timeout 20 hermes-mcp call web add "{\"a\":1,\"b\":2}" >out &&
+	echo "client answered: e1=decline e2=-32601" >want && test_cmp want out
+'
+
+test_expect_success 'a stream ended before the reply is resumed with GET and Last-Event-ID' '
+	: >"$MCP_FAKE_LOG" &&
+	http web sseretry &&
+	timeout 20 hermes-mcp call web add "{\"a\":20,\"b\":22}" >out &&
+	echo 42 >want && test_cmp want out &&
+	mcp_log_py "[e[\"headers\"].get(\"last-event-id\") for e in L if e.get(\"method\") == \"GET\"]" >gets &&
+	echo "[null,\"1\"]" >want && test_cmp want gets
+'
+
+test_expect_success 'in the agent: list_changed on the GET stream, the next model call sees it' '
+	http web listchanged,getstream &&
+	cat >s.json <<-\EOT &&
+	[{"tool_calls": [{"name": "mcp_web_add", "arguments": {"a": 1, "b": 2}}]},
+	 {"tool_calls": [{"name": "mcp_web_added", "arguments": {}}]},
+	 {"text": "Done."}]
+	EOT
+	fake_llm_start openai s.json &&
+	timeout 30 hermes-ask try >out 2>err &&
+	echo Done. >want && test_cmp want out &&
+	! tools 1 | grep -q "^mcp_web_added$" &&
+	tools 2 | grep -q "^mcp_web_added$" &&
+	fake_llm_jq 3 "b[\"messages\"][-1][\"content\"]" >res &&
+	! grep -q "^error" res
 '
 
 test_expect_success 'a 500 is an error with the server message' '

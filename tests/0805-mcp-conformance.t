@@ -13,8 +13,8 @@ CLIENT="$TEST_ROOT/fakes/mcp-conformance-client.sh"
 
 # scenario NAME: run it; the report and checks.json land under out/
 scenario() {
-	timeout 120 "$NODE22" "$SUITE" client --command "$CLIENT" \
-		--scenario "$1" --timeout 60000 -o "$TEST_TMP/out" >"$1.log" 2>&1
+	timeout 40 "$NODE22" "$SUITE" client --command "$CLIENT" \
+		--scenario "$1" --timeout 25000 -o "$TEST_TMP/out" >"$1.log" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ] || ! grep -q "OVERALL: PASSED" "$1.log"; then
 		sed 's/^/# /' "$1.log" >&2
@@ -36,6 +36,14 @@ test_expect_success 'initialize: handshake, session id, initialized' '
 
 test_expect_success 'tools_call: tools/list, then add_numbers' '
 	scenario tools_call
+'
+
+test_expect_success 'sse-retry: the stream ends early; GET, Last-Event-ID, after retry' '
+	scenario sse-retry
+'
+
+test_expect_success 'elicitation-sep1034-client-defaults: asked on the GET stream' '
+	scenario elicitation-sep1034-client-defaults
 '
 
 test_done

@@ -12,6 +12,16 @@ hermes-mcp add conformance --url "$url" >/dev/null || exit 1
 case $MCP_CONFORMANCE_SCENARIO in
 initialize) hermes-mcp test conformance ;;
 tools_call) hermes-mcp call conformance add_numbers '{"a": 5, "b": 3}' ;;
+elicitation-sep1034-client-defaults)
+	# the tool asks us a form on the standalone GET stream while the
+	# POST waits; the defaults it proposes are the answer
+	hermes-mcp call --elicit-defaults conformance \
+		test_client_elicitation_defaults
+	;;
+sse-retry)
+	# the server ends the tool's stream before the reply: resume it
+	hermes-mcp call conformance test_reconnection
+	;;
 *)
 	echo "mcp-conformance-client: no plan for scenario '$MCP_CONFORMANCE_SCENARIO'" >&2
 	exit 1

@@ -27,6 +27,20 @@ MODE is one mode or several joined by commas (jsononly,chatty):
                (404 from then on); a new initialize is accepted
   jsononly     HTTP: application/json replies (default: SSE, with an empty
                priming event first; chatty and listchanged extras need SSE)
+  getstream    HTTP: GET /mcp (with a known session) is the standalone SSE
+               stream, held open until the session ends; listchanged's
+               notification goes there (before the POST's reply; without
+               a GET stream it is lost), and so do elicit's requests
+  getlate      with getstream: a GET before notifications/initialized is
+               400 "Bad Request: Server not initialized"
+  elicit       before answering a tools/call: elicitation/create ("e1", a
+               form whose one required field "name" has the default "Ada")
+               and sampling/createMessage ("e2"); waits for the answers as
+               chatty does, then answers with text "client answered:
+               e1=ACTION[:CONTENT] e2=ERRORCODE" (and "missing: IDS")
+  sseretry     HTTP: a tools/call's SSE stream is a priming event with an
+               id and "retry: 100", then ends without the reply; a GET with
+               Last-Event-ID gets it (a GET without one is 405)
   stderr       some log lines on stderr at start
   oldproto     initialize always answers protocolVersion 2025-03-26
   badproto     initialize answers protocolVersion "1999-01-01"
@@ -42,12 +56,13 @@ HTTP: POST /mcp needs Accept with application/json and text/event-stream
 Mcp-Session-Id, every other POST needs a known one (none: 400; unknown: 404);
 an MCP-Protocol-Version header, when sent, must be a supported version (400);
 notifications and responses get 202 with an empty body; DELETE /mcp ends the
-session (200); GET /mcp is 405 (no server-initiated stream).
+session (200); GET /mcp is 405 (no server-initiated stream) but with
+getstream or sseretry (above).
 
 Env: MCP_FAKE_LOG  file to append one JSON line per message received:
        {"n", "transport": "stdio"|"http", "method": HTTP method or null,
         "path", "headers": {mcp-session-id, mcp-protocol-version, accept,
-        authorization,
+        authorization, last-event-id,
         content-type: those sent}, "body": JSON or null, "raw": text if not
         JSON}; plus {"n", "transport", "event": "eof"|"sigterm"}
      MCP_FAKE_TIMEOUT  seconds before it exits by itself (120)
@@ -173,6 +188,9 @@ class Fake:
         self.answers = {}
         self.cond = threading.Condition()
         self.closed = False
+        self.get_out = None         # the standalone GET stream (getstream)
+        self.pending = None         # sseretry: the reply a GET resumes
+        self.initialized = False    # notifications/initialized came
 
     # a response from the client to one of our requests
     def deliver(self, msg):
@@ -213,6 +231,38 @@ class Fake:
             send(msg)
             ids.append(sid)
         return self.wait_answers(ids, CHATTY_WAIT)
+
+    def elicit(self, send):
+        """elicit: ask what a client may not support; a summary."""
+        ids = []
+        for method, params in (
+                ("elicitation/create", {
+                    "message": "Who are you?",
+                    "requestedSchema": schema({"name": {
+                        "type": "string", "default": "Ada"}}, ("name",))}),
+                ("sampling/createMessage", {
+                    "messages": [{"role": "user", "content": {
+                        "type": "text", "text": "hi"}}],
+                    "maxTokens": 10})):
+            self.sreq += 1
+            sid = "e%d" % self.sreq
+            send({"jsonrpc": "2.0", "id": sid, "method": method,
+                  "params": params})
+            ids.append(sid)
+        missing = self.wait_answers(ids, CHATTY_WAIT)
+        said = []
+        for i in ids:
+            a = self.answers.get(i)
+            if a is None:
+                continue
+            if "error" in a:
+                said.append("%s=%s" % (i, a["error"].get("code")))
+                continue
+            r = a.get("result") or {}
+            said.append("%s=%s%s" % (i, r.get("action"), ":" + dumps(
+                r["content"]) if "content" in r else ""))
+        return "client answered: " + " ".join(said) + (
+            " missing: " + " ".join(missing) if missing else "")
 
     def tools(self):
         return TOOLS + ([ADDED] if self.added else [])
@@ -266,6 +316,13 @@ class Fake:
                           "method": "notifications/tools/list_changed"})
         if "wrongid" in self.modes:
             mid = mid + 1000 if is_num(mid) else "%s1000" % mid
+        if "elicit" in self.modes:
+            to = send
+            if "getstream" in self.modes:
+                to = self.get_out.send if self.get_out else None
+            if to is None:
+                return result(mid, text("elicit: no stream to ask on")), after
+            return result(mid, text(self.elicit(to))), after
         if missing:
             return result(mid, text("client did not answer: " + " ".join(missing))), after
         name = params.get("name")
@@ -444,8 +501,8 @@ class Sessions:
 class SSE:
     """The reply to one POST: an SSE stream (chunked) or one JSON body."""
 
-    def __init__(self, h, sse, sid):
-        self.h, self.sse, self.sid = h, sse, sid
+    def __init__(self, h, sse, sid, retry=None):
+        self.h, self.sse, self.sid, self.retry = h, sse, sid, retry
         self.started = False
         self.events = 0
         self.lock = threading.Lock()
@@ -468,7 +525,8 @@ class SSE:
             h.send_header("Mcp-Session-Id", self.sid)
         h.end_headers()
         self.events += 1
-        self.chunk("id: %d\ndata: \n\n" % self.events)   # priming event
+        self.chunk("id: %d\n%sdata: \n\n" % (self.events, "retry: %d\n" %
+                   self.retry if self.retry is not None else ""))  # priming
 
     def send(self, msg):
         """Send one message on the stream (SSE only)."""
@@ -478,13 +536,18 @@ class SSE:
             data = msg if isinstance(msg, str) else dumps(msg)
             self.chunk("event: message\nid: %d\ndata: %s\n\n" % (self.events, data))
 
+    def end(self):
+        """End the stream (chunked: the last chunk)."""
+        with self.lock:
+            self.start()
+            self.h.wfile.write(b"0\r\n\r\n")
+            self.h.wfile.flush()
+
     def finish(self, msg):
         """The reply itself: the last event of the stream, or the JSON body."""
         if self.sse:
             self.send(msg)
-            with self.lock:
-                self.h.wfile.write(b"0\r\n\r\n")
-                self.h.wfile.flush()
+            self.end()
             return
         data = (msg if isinstance(msg, str) else dumps(msg)).encode()
         h = self.h
@@ -541,7 +604,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body, rawtext = None, raw
         hdrs = {k: self.headers[k] for k in ("Mcp-Session-Id", "MCP-Protocol-Version",
-                                             "Accept", "Content-Type", "Authorization")
+                                             "Accept", "Content-Type", "Authorization",
+                                             "Last-Event-ID")
                 if self.headers.get(k) is not None}
         self.server.log.write(method=self.command, path=self.path,
                               headers={k.lower(): v for k, v in hdrs.items()},
@@ -560,10 +624,10 @@ class Handler(BaseHTTPRequestHandler):
     def route(self, body, rawtext):
         if self.path.split("?")[0] != "/mcp":
             return self.plain(404, "fake-mcp: no route %s %s" % (self.command, self.path))
-        if self.command == "GET":
-            return self.plain(405, "", headers={"Allow": "POST, DELETE"})
         sessions = self.server.sessions
         sid = self.headers.get("Mcp-Session-Id")
+        if self.command == "GET":
+            return self.get(sessions, sid)
         if self.command == "DELETE":
             if not sid:
                 return self.rpc_error(400, -32000, "Bad Request: Mcp-Session-Id header is required")
@@ -606,8 +670,10 @@ class Handler(BaseHTTPRequestHandler):
             if "id" in body:
                 fake.deliver(body)          # answer to a server request
             return self.plain(202)
-        if "id" not in body:
-            return self.plain(202)          # a notification
+        if "id" not in body:               # a notification
+            if method == "notifications/initialized":
+                fake.initialized = True
+            return self.plain(202)
         sse = "jsononly" not in modes
         out = SSE(self, sse, sid if method == "initialize" else None)
         if method == "initialize" and "nonjson" in modes:
@@ -617,13 +683,55 @@ class Handler(BaseHTTPRequestHandler):
                 out.start()
             while True:
                 time.sleep(1)
+        if method == "tools/call" and "sseretry" in modes:
+            fake.pending = fake.request(body, None)[0]
+            out.retry = 100
+            return out.end()        # no reply: the client must resume
         resp, after = fake.request(body, out.send if sse else None)
         if sse:
             for m in after:
-                out.send(m)
+                if "getstream" not in modes:
+                    out.send(m)
+                elif fake.get_out:   # else lost, as the TypeScript SDK does
+                    fake.get_out.send(m)
         out.finish(resp)
         if method == "tools/call" and "sessionlost" in modes and fake.calls == 1:
             sessions.drop(sid)
+
+
+    def get(self, sessions, sid):
+        """GET /mcp: 405, the standalone stream, or a resumption."""
+        modes = self.server.modes
+        last = self.headers.get("Last-Event-ID")
+        if not (modes & {"getstream", "sseretry"}) or \
+                ("getstream" not in modes and not last):
+            return self.plain(405, "", headers={"Allow": "POST, DELETE"})
+        if "text/event-stream" not in self.headers.get("Accept", ""):
+            return self.rpc_error(406, -32000, "Not Acceptable: Client must "
+                                  "accept text/event-stream")
+        if not sid:
+            return self.rpc_error(400, -32000, "Bad Request: No valid session ID provided")
+        fake = sessions.get(sid)
+        if fake is None:
+            return self.rpc_error(404, -32001, "Session not found")
+        out = SSE(self, True, None)
+        if last:
+            out.start()
+            if fake.pending is not None:
+                out.send(fake.pending)
+                fake.pending = None
+            return out.end()
+        if "getlate" in modes and not fake.initialized:
+            return self.rpc_error(400, -32000, "Bad Request: Server not initialized")
+        if fake.get_out is not None:
+            return self.rpc_error(409, -32000, "Conflict: Only one SSE "
+                                  "stream is allowed per session")
+        out.start()
+        fake.get_out = out
+        with fake.cond:
+            while not fake.closed:
+                fake.cond.wait(1)
+        self.close_connection = True
 
 
 def serve_http(modes, portfile):
@@ -649,7 +757,7 @@ def main():
     modes = set(argv[1].split(","))
     known = {"ok", "nonjson", "wrongid", "outoforder", "chatty", "listchanged",
              "hang", "http500", "call500", "sessionlost", "jsononly", "stderr", "oldproto",
-             "badproto"}
+             "badproto", "getstream", "getlate", "elicit", "sseretry"}
     if modes - known:
         sys.exit("mcp.py: unknown mode %s" % ",".join(sorted(modes - known)))
     if "stderr" in modes:
