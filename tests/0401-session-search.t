@@ -1,6 +1,6 @@
 #!/bin/sh
 test_description='hermes-session search: full text, snippets, prefixes,
-hostile queries, ranking over a long history, -n'
+hostile queries, ranking over a long history, -n, an old schema migrated'
 . "${0%/*}/lib.sh"
 
 DB="$HERMES_HOME/state.db"
@@ -225,6 +225,75 @@ test_expect_success '-n larger than 1000 ranks that many matches' '
 	big hermes-session search -n 5000 deploy >out &&
 	test_line_count = 3003 out &&
 	head -n 1 out | grep -q "^$OLD	1	"
+'
+
+# The schema as hermes wrote it before prefix indexes (version 2), and
+# two messages.
+V2="$TEST_TMP/v2"
+v2_populate() {
+	sqlite3 "$V2/state.db" <<EOF
+PRAGMA journal_mode = WAL;
+CREATE TABLE sessions (id TEXT PRIMARY KEY,
+  source TEXT NOT NULL DEFAULT 'cli', model TEXT, title TEXT,
+  cwd TEXT, profile TEXT, parent_id TEXT, started_at REAL NOT NULL,
+  last_activity_at REAL NOT NULL,
+  message_count INTEGER NOT NULL DEFAULT 0,
+  tool_call_count INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX sessions_last ON sessions(last_activity_at);
+CREATE INDEX sessions_source ON sessions(source, last_activity_at);
+CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  role TEXT NOT NULL, content TEXT, tool_calls TEXT,
+  tool_call_id TEXT, tool_name TEXT, finish TEXT,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0, ts REAL NOT NULL);
+CREATE INDEX messages_session ON messages(session_id, id);
+CREATE VIRTUAL TABLE messages_fts USING fts5(content,
+  content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content)
+    VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_au AFTER UPDATE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content)
+    VALUES ('delete', old.id, old.content);
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+ALTER TABLE sessions ADD COLUMN meta TEXT;
+PRAGMA user_version = 2;
+INSERT INTO sessions (id, started_at, last_activity_at)
+  VALUES ('$A', 1795165200, 1795165300);
+INSERT INTO messages (session_id, role, content, ts) VALUES
+  ('$A', 'user', 'the deployment of the Résumé site', 1795165200),
+  ('$A', 'assistant', 'deployed; one failed check', 1795165300);
+EOF
+}
+
+test_expect_success 'a version 2 database is migrated on open and searches' '
+	mkdir "$V2" && v2_populate >/dev/null &&
+	HERMES_HOME="$V2" hermes-session search "d*" >out &&
+	test_line_count = 2 out &&
+	test "$(sqlite3 "$V2/state.db" "PRAGMA user_version")" = 3 &&
+	sqlite3 "$V2/state.db" "SELECT sql FROM sqlite_master
+		WHERE name = \"messages_fts\"" >out &&
+	grep -q "prefix = .1 2 3." out &&
+	sqlite3 "$V2/state.db" "INSERT INTO messages_fts(messages_fts)
+		VALUES (\"integrity-check\")" &&
+	HERMES_HOME="$V2" hermes-session search resume >out &&
+	printf "%s\t1\t%s\n" $A "the deployment of the [Résumé] site" >want &&
+	test_cmp want out &&
+	sqlite3 "$V2/state.db" "INSERT INTO messages (session_id, role,
+		content, ts) VALUES (\"$A\", \"user\", \"redeploy it\", 1)" &&
+	HERMES_HOME="$V2" hermes-session search "re*" >out &&
+	test_line_count = 2 out
 '
 
 test_done

@@ -1,7 +1,7 @@
 /*
  * session.c: unit tests for libcommon/session.c and libcommon/db.c.
  * A read-only open of a missing state.db fails and creates nothing; the
- * schema is made once (user_version 2, mode 0600, WAL); ids have the
+ * schema is made once (user_version 3, mode 0600, WAL); ids have the
  * documented shape; a conversation with tool calls, tool results, a
  * tools-only reply, malformed arguments and usage round-trips field by
  * field; the session's counters and usage sums follow; the title is the
@@ -152,7 +152,7 @@ test_fresh(void)
 	rc = session_db_open(&sdb, &err);
 	is_int(rc, 0, "a second open migrates nothing and works");
 	session_db_close(sdb);
-	is_int(scalar("PRAGMA user_version"), 2, "schema version 2");
+	is_int(scalar("PRAGMA user_version"), 3, "schema version 3");
 	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('sessions', 'messages', 'messages_fts', 'messages_ai', "
 	    "'messages_ad', 'messages_au')"), 6, "tables and triggers exist");
@@ -682,7 +682,7 @@ test_db(void)
 	rc = session_db_open(&sdb, &err);
 	ok(rc < 0 && strstr(buf_str(&err), "version 99"),
 	    "a newer schema is refused: %s", err.s);
-	raw_exec("PRAGMA user_version = 2");
+	raw_exec("PRAGMA user_version = 3");
 	buf_release(&err);
 }
 
