@@ -10,7 +10,8 @@
 # "zanzibar" in 8 spread over the whole history, "kalo*" begins 20
 # words (2%), "ka*" 400 (40%).  Reports the median wall time of the command with
 # -n 10 and with the default (every hit), through hyperfine when
-# installed, else a loop.
+# installed (then also the mean CPU time, user + system, which a busy
+# machine inflates less: "wall/cpu"), else a loop.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$PATH"
@@ -81,7 +82,8 @@ ms() {
 			"hermes-session search $* '$q'" >/dev/null 2>&1
 		python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
-print("%.1f" % (r["median"] * 1e3))' "$tmp/h.json"
+print("%.1f/%.1f" % (r["median"] * 1e3, (r["user"] + r["system"]) * 1e3))' \
+			"$tmp/h.json"
 	else
 		for i in 1 2 3 4 5 6 7; do
 			s=$(now); hermes-session search "$@" "$q" >/dev/null
@@ -104,14 +106,15 @@ for n in "$@"; do
 	hermes-session list >/dev/null	# migrations, if any, are not timed
 	echo "-- $n messages: generated in $(((e - s) / 1000000)) ms," \
 		"state.db $size MB"
-	printf "%-28s %8s %10s %10s\n" query matches "-n 10 ms" "default ms"
+	echo "(ms: median wall time, or wall/cpu with hyperfine)"
+	printf "%-20s %8s %14s %14s\n" query matches "-n 10" default
 	for q in "deploy" "the" "zanzibar" "deploy failed" \
 		"the failed deploy" "deploy rollback" "kalo*" "ka*"; do
 		m=$(sqlite3 "$HERMES_HOME/state.db" "SELECT count(*) FROM
 			messages_fts WHERE messages_fts MATCH '$q'")
 		a=$(ms "$q" -n 10)
 		b=$(ms "$q")
-		printf "%-28s %8s %10s %10s\n" "$q" "$m" "$a" "$b"
+		printf "%-20s %8s %14s %14s\n" "$q" "$m" "$a" "$b"
 	done
 	rm -rf "$HERMES_HOME"
 done
