@@ -36,7 +36,8 @@ static const struct cli_opt list_opts[] = {
 };
 
 static const struct cli_opt search_opts[] = {
-	{ "limit", 'n', 1, "N", "at most N hits, best first" },
+	{ "limit", 'n', 1, "N",
+	    "at most N hits, best first (default all, up to 1000)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

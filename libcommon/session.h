@@ -96,7 +96,13 @@ void session_list_free(struct session_info *rows, size_t n);
 
 /* Full text.  The query is words (all must match; a trailing * makes a
  * prefix); FTS5 syntax characters in it are quoted, never an error.  A
- * query with no words is -HM_EINVAL.  Best match (bm25) first. */
+ * query with no words is -HM_EINVAL.  Best match (bm25) first, equal
+ * scores newest first; at most limit hits (limit <= 0: all ranked).
+ * Only the newest SESSION_SEARCH_WINDOW matches (or limit, if larger)
+ * are ranked: a query matching fewer is ranked over all its matches, a
+ * more common one over its most recent, so the cost does not grow with
+ * the history. */
+#define SESSION_SEARCH_WINDOW 1000
 int session_search(struct session_db *sdb, const char *query, long limit,
     struct session_hit **hits, size_t *n, struct buf *err);
 void session_hits_free(struct session_hit *hits, size_t n);

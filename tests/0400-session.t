@@ -138,7 +138,7 @@ test_expect_success 'list on a fresh home prints nothing and makes state.db' '
 	test_line_count = 0 out && test_line_count = 0 err &&
 	test -f "$DB" &&
 	test "$(stat -c %a "$DB")" = 600 &&
-	test "$(sqlite3 "$DB" "PRAGMA user_version")" = 2 &&
+	test "$(sqlite3 "$DB" "PRAGMA user_version")" = 3 &&
 	test "$(sqlite3 "$DB" "PRAGMA journal_mode")" = wal
 '
 
@@ -329,7 +329,7 @@ test_expect_success 'a database from a newer hermes is refused (exit 1)' '
 	sqlite3 "$DB" "PRAGMA user_version = 7" &&
 	test_expect_code 1 hermes-session list 2>err &&
 	test_one_line err && grep -q "version 7" err &&
-	sqlite3 "$DB" "PRAGMA user_version = 2"
+	sqlite3 "$DB" "PRAGMA user_version = 3"
 '
 
 test_done

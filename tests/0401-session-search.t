@@ -1,5 +1,6 @@
 #!/bin/sh
-test_description='hermes-session search: full text, snippets, prefixes, hostile queries'
+test_description='hermes-session search: full text, snippets, prefixes,
+hostile queries, ranking over a long history, -n, an old schema migrated'
 . "${0%/*}/lib.sh"
 
 DB="$HERMES_HOME/state.db"
@@ -121,6 +122,178 @@ test_expect_success 'the index follows updates and deletes made in SQL' '
 	hermes-session search prod >out && test_line_count = 1 out &&
 	sqlite3 "$DB" "DELETE FROM messages WHERE id = 5" &&
 	hermes-session search prod >out && test_line_count = 0 out
+'
+
+# A year in miniature, in a home of its own: session OLD holds the only
+# messages with "quokka" and the best "deploy" match of all (message 1),
+# then 3,000 newer messages in NEW all say "deploy", three times the
+# 1,000 newest matches a common word is ranked over.
+BIG="$TEST_TMP/big"
+OLD=20250101_090000_0a0a0a
+NEW=20261201_090000_0b0b0b
+big() {
+	HERMES_HOME="$BIG" "$@"
+}
+bigsql() {
+	sqlite3 "$BIG/state.db" "$@"
+}
+# ranked QUERY [WINDOW]: message ids in the documented order, from SQLite
+# directly: bm25 over the newest WINDOW matches (all when not given),
+# equal scores newest first.
+ranked() {
+	bigsql "SELECT id FROM (SELECT rowid AS id, bm25(messages_fts) AS s
+		FROM messages_fts WHERE messages_fts MATCH '$1'
+		ORDER BY rowid DESC LIMIT ${2:--1}) ORDER BY s, id DESC"
+}
+
+# Messages 1-4 in OLD; 5-3004 in NEW, each "deploy step" and a cut of a
+# sentence, every seventh with a second "deploy".
+big_populate() {
+	sqlite3 "$BIG/state.db" <<EOF
+INSERT INTO sessions (id, source, started_at, last_activity_at,
+  message_count) VALUES
+  ('$OLD', 'cli', 1735722000, 1735722300, 4),
+  ('$NEW', 'gateway', 1796115600, 1796118600, 3000);
+INSERT INTO messages (session_id, role, content, ts) VALUES
+  ('$OLD', 'user', 'deploy deploy deploy deploy', 1735722000),
+  ('$OLD', 'user', 'a quokka ate the deploy notes', 1735722100),
+  ('$OLD', 'assistant', 'quokka quokka', 1735722200),
+  ('$OLD', 'assistant', 'we saw one quokka by the long road to
+    the deploy host late yesterday evening', 1735722300);
+WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k
+    WHERE i < 3000)
+INSERT INTO messages (session_id, role, content, ts)
+  SELECT '$NEW', 'assistant', 'deploy ' ||
+    CASE i % 7 WHEN 0 THEN 'deploy ' ELSE '' END || 'step ' ||
+    substr('of the nightly pipeline went fine again', 1, i % 40),
+    1796115600 + i FROM k;
+EOF
+}
+
+test_expect_success 'setup: an old session, then 3000 common-word messages' '
+	mkdir "$BIG" && big hermes-session list >out && big_populate &&
+	test "$(bigsql "SELECT count(*) FROM messages_fts
+		WHERE messages_fts MATCH \"deploy\"")" = 3003
+'
+
+test_expect_success 'a rare word in an old session is found first' '
+	big hermes-session search -n 1 quokka >out &&
+	printf "%s\t3\t%s\n" $OLD "[quokka] [quokka]" >want &&
+	test_cmp want out &&
+	big hermes-session search -n 1 deploy quokka >out &&
+	grep -q "^$OLD	" out
+'
+
+test_expect_success 'a rare word: every match, best first (bm25 over all)' '
+	for q in quokka "quokka deploy" "quok*" "q*"; do
+		ranked "$(echo "$q" | sed "s/[a-z][a-z]*/\"&\"/g")" >want &&
+		big hermes-session search $q | cut -f2 >got &&
+		test_cmp want got || exit 1
+	done &&
+	test_line_count = 3 got
+'
+
+test_expect_success 'a common word: its newest 1000 matches, best first' '
+	ranked deploy 1000 >want &&
+	big hermes-session search deploy | cut -f2 >got &&
+	test_cmp want got &&
+	ranked deploy >all && test "$(head -n 1 all)" = 1 &&
+	! grep -qx 1 got &&
+	test "$(sort -n got | head -n 1)" -gt 2003
+'
+
+test_expect_success 'equal scores come newest first' '
+	big hermes-session search -n 3 deploy | cut -f2 >got &&
+	test "$(sed -n 1p got)" -gt "$(sed -n 2p got)" &&
+	test "$(sed -n 2p got)" -gt "$(sed -n 3p got)" &&
+	test "$(bigsql "SELECT count(DISTINCT content) FROM messages
+		WHERE id IN ($(paste -sd, got))")" = 1
+'
+
+test_expect_success '-n N: the first N of the same order' '
+	big hermes-session search deploy >all &&
+	for n in 1 7 10 999; do
+		big hermes-session search -n $n deploy >out &&
+		test_line_count = $n out &&
+		head -n $n all >want && test_cmp want out || exit 1
+	done
+'
+
+test_expect_success '-n larger than 1000 ranks that many matches' '
+	big hermes-session search -n 2500 deploy | cut -f2 >got &&
+	ranked deploy 2500 | head -n 2500 >want && test_cmp want got &&
+	big hermes-session search -n 5000 deploy >out &&
+	test_line_count = 3003 out &&
+	head -n 1 out | grep -q "^$OLD	1	"
+'
+
+# The schema as hermes wrote it before prefix indexes (version 2), and
+# two messages.
+V2="$TEST_TMP/v2"
+v2_populate() {
+	sqlite3 "$V2/state.db" <<EOF
+PRAGMA journal_mode = WAL;
+CREATE TABLE sessions (id TEXT PRIMARY KEY,
+  source TEXT NOT NULL DEFAULT 'cli', model TEXT, title TEXT,
+  cwd TEXT, profile TEXT, parent_id TEXT, started_at REAL NOT NULL,
+  last_activity_at REAL NOT NULL,
+  message_count INTEGER NOT NULL DEFAULT 0,
+  tool_call_count INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX sessions_last ON sessions(last_activity_at);
+CREATE INDEX sessions_source ON sessions(source, last_activity_at);
+CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  role TEXT NOT NULL, content TEXT, tool_calls TEXT,
+  tool_call_id TEXT, tool_name TEXT, finish TEXT,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0, ts REAL NOT NULL);
+CREATE INDEX messages_session ON messages(session_id, id);
+CREATE VIRTUAL TABLE messages_fts USING fts5(content,
+  content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content)
+    VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_au AFTER UPDATE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content)
+    VALUES ('delete', old.id, old.content);
+  INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+ALTER TABLE sessions ADD COLUMN meta TEXT;
+PRAGMA user_version = 2;
+INSERT INTO sessions (id, started_at, last_activity_at)
+  VALUES ('$A', 1795165200, 1795165300);
+INSERT INTO messages (session_id, role, content, ts) VALUES
+  ('$A', 'user', 'the deployment of the Résumé site', 1795165200),
+  ('$A', 'assistant', 'deployed; one failed check', 1795165300);
+EOF
+}
+
+test_expect_success 'a version 2 database is migrated on open and searches' '
+	mkdir "$V2" && v2_populate >/dev/null &&
+	HERMES_HOME="$V2" hermes-session search "d*" >out &&
+	test_line_count = 2 out &&
+	test "$(sqlite3 "$V2/state.db" "PRAGMA user_version")" = 3 &&
+	sqlite3 "$V2/state.db" "SELECT sql FROM sqlite_master
+		WHERE name = \"messages_fts\"" >out &&
+	grep -q "prefix = .1 2 3." out &&
+	sqlite3 "$V2/state.db" "INSERT INTO messages_fts(messages_fts)
+		VALUES (\"integrity-check\")" &&
+	HERMES_HOME="$V2" hermes-session search resume >out &&
+	printf "%s\t1\t%s\n" $A "the deployment of the [Résumé] site" >want &&
+	test_cmp want out &&
+	sqlite3 "$V2/state.db" "INSERT INTO messages (session_id, role,
+		content, ts) VALUES (\"$A\", \"user\", \"redeploy it\", 1)" &&
+	HERMES_HOME="$V2" hermes-session search "re*" >out &&
+	test_line_count = 2 out
 '
 
 test_done

@@ -1,16 +1,18 @@
 /*
  * session.c: unit tests for libcommon/session.c and libcommon/db.c.
  * A read-only open of a missing state.db fails and creates nothing; the
- * schema is made once (user_version 2, mode 0600, WAL); ids have the
+ * schema is made once (user_version 3, mode 0600, WAL); ids have the
  * documented shape; a conversation with tool calls, tool results, a
  * tools-only reply, malformed arguments and usage round-trips field by
  * field; the session's counters and usage sums follow; the title is the
  * first user line cut to 80 characters unless set; latest and list order
  * by last activity; search finds words, prefixes and accented text,
- * marks matches with [ ], and takes hostile input without error; unknown
- * and ambiguous ids and unique prefixes; rm and prune keep the FTS index
- * in step; a second handle sees committed writes; appends from forked
- * children all land; a database from a newer hermes is refused.
+ * marks matches with [ ], and takes hostile input without error; over a
+ * long history a rare word is still found first, a common word is ranked
+ * over its newest matches and the limit is kept; unknown and ambiguous
+ * ids and unique prefixes; rm and prune keep the FTS index in step; a
+ * second handle sees committed writes; appends from forked children all
+ * land; a database from a newer hermes is refused.
  * Files: HERMES_HOME is a mkdtemp directory, removed at the end.
  */
 #include <sys/stat.h>
@@ -151,7 +153,7 @@ test_fresh(void)
 	rc = session_db_open(&sdb, &err);
 	is_int(rc, 0, "a second open migrates nothing and works");
 	session_db_close(sdb);
-	is_int(scalar("PRAGMA user_version"), 2, "schema version 2");
+	is_int(scalar("PRAGMA user_version"), 3, "schema version 3");
 	is_int(scalar("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('sessions', 'messages', 'messages_fts', 'messages_ai', "
 	    "'messages_ad', 'messages_au')"), 6, "tables and triggers exist");
@@ -420,6 +422,64 @@ test_search(struct session_db *sdb, const char *s1, const char *s2)
 	buf_release(&err);
 }
 
+/*
+ * A long history: an old message with a rare word and the best score for
+ * a common one, under 1,200 newer messages with the common word.  The
+ * rare word is found first; the common word is ranked over its newest
+ * SESSION_SEARCH_WINDOW matches; the limit is kept; a larger limit ranks
+ * that many matches.
+ */
+static void
+test_window(struct session_db *sdb)
+{
+	struct buf sql = BUF_INIT, err = BUF_INIT;
+	char *id = new_session(sdb, "cron", NULL);
+	struct session_hit *h;
+	struct message m;
+	long old, oldest;
+	size_t n, i;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.role = MSG_USER;
+	m.content = "rollout rollout: a wombat";
+	append(sdb, id, &m);
+	old = scalar("SELECT max(id) FROM messages");
+	buf_addf(&sql, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM k WHERE i < 1200) INSERT INTO messages "
+	    "(session_id, role, content, ts) SELECT '%s', 'assistant', "
+	    "'the rollout of step ' || i || ' went as planned', i FROM k", id);
+	ok(raw_exec(sql.s) == 0, "1,200 newer messages with the common word");
+	oldest = scalar("SELECT max(id) FROM messages") -
+	    SESSION_SEARCH_WINDOW + 1;
+	n = hits_for(sdb, "wombat", &h, &rc);
+	ok(rc == 0 && n == 1 && h[0].message == old, "the rare word is found");
+	session_hits_free(h, n);
+	n = hits_for(sdb, "rollout wombat", &h, &rc);
+	ok(rc == 0 && n == 1 && h[0].message == old,
+	    "with the common word too");
+	session_hits_free(h, n);
+	n = hits_for(sdb, "rollout", &h, &rc);
+	ok(rc == 0 && n == SESSION_SEARCH_WINDOW, "the common word: the "
+	    "newest %d matches (%zu)", SESSION_SEARCH_WINDOW, n);
+	for (i = 0; i < n && h[i].message >= oldest; i++)
+		;
+	ok(n && i == n, "...and no older one");
+	session_hits_free(h, n);
+	rc = session_search(sdb, "rollout", 10, &h, &n, &err);
+	ok(rc == 0 && n == 10 && h[0].message >= oldest, "limit 10: 10 hits");
+	if (rc == 0)
+		session_hits_free(h, n);
+	rc = session_search(sdb, "rollout", 5000, &h, &n, &err);
+	ok(rc == 0 && n == 1201 && h[0].message == old, "a limit above the "
+	    "window ranks that many: the old best comes first");
+	if (rc == 0)
+		session_hits_free(h, n);
+	free(id);
+	buf_release(&sql);
+	buf_release(&err);
+}
+
 /* The shortest prefix of id that no other of ids starts with. */
 static char *
 short_id(const char *id, char **ids, size_t n)
@@ -623,7 +683,7 @@ test_db(void)
 	rc = session_db_open(&sdb, &err);
 	ok(rc < 0 && strstr(buf_str(&err), "version 99"),
 	    "a newer schema is refused: %s", err.s);
-	raw_exec("PRAGMA user_version = 2");
+	raw_exec("PRAGMA user_version = 3");
 	buf_release(&err);
 }
 
@@ -656,6 +716,7 @@ main(void)
 	test_concurrent();
 	session_db_open(&sdb, &err);
 	test_rm_prune(sdb, s1, s2);
+	test_window(sdb);
 	session_db_close(sdb);
 	test_db();
 	free(s1);
