@@ -11,7 +11,9 @@
  *	sessions ON DELETE CASCADE, role, content, tool_calls (the JSON array
  *	of conv_calls_to_json), tool_call_id, tool_name, finish,
  *	input_tokens, output_tokens, cached_tokens, ts REAL)
- *   messages_fts: FTS5 over messages.content, external content, kept in
+ *	and body, generated (VIRTUAL, version 3): content without the
+ *	context line of a user message (BODY below)
+ *   messages_fts: FTS5 over messages.body, external content, kept in
  *	step by the triggers messages_ai, messages_ad and messages_au, with
  *	prefix indexes for 1, 2 and 3 characters (version 3).
  * Times are unix seconds (REAL).  Message ids only grow (AUTOINCREMENT),
@@ -44,6 +46,40 @@
 struct session_db {
 	struct db *db;
 };
+
+/*
+ * messages.body, the text the index reads: content, except that a user
+ * message ending in a context line ("\n\n[Context: ...]", no newline in
+ * the line, the last character ']', prompt.h) loses the line and the
+ * blank line before it, and one that is only the line becomes ''.  This
+ * is prompt_with_context's test, in built-in SQL functions only, so the
+ * sqlite3 shell can read, write and rebuild state.db too.  SQL has no
+ * "last occurrence", so the common case goes first: AT, the first
+ * "\n\n[Context: ", with no newline after it, is the last line (a few
+ * scans of the text, some 2 us a message).  Only a text that quotes an
+ * earlier context line gets to HEAD, content up to and including its
+ * last newline: rtrim drops the trailing characters found in the set,
+ * here the last 1000 characters without their newlines, which holds
+ * every character of a last line up to that long (some 20 us; a longer
+ * line with a character found only further back leaves the message
+ * indexed whole).  The expression is kept in the schema: a change here
+ * reaches only new databases, so a new shape of the line needs a new
+ * step (the triggers must delete with the value they indexed, so the
+ * index is rebuilt with it).
+ */
+#define MARK "char(10, 10) || '[Context: '"
+#define AT "instr(content, " MARK ")"
+#define HEAD "rtrim(content, replace(substr(content, -1000), char(10), ''))"
+#define BODY \
+	"CASE WHEN role <> 'user' OR substr(content, -1) <> ']' THEN content" \
+	"  WHEN " AT " = 0 AND substr(content, 1, 10) = '[Context: '" \
+	"    AND instr(content, char(10)) = 0 THEN ''" \
+	"  WHEN " AT " = 0 THEN content" \
+	"  WHEN instr(substr(content, " AT " + 2), char(10)) = 0" \
+	"    THEN substr(content, 1, " AT " - 1)" \
+	"  WHEN substr(content, length(" HEAD ") - 1, 12) = " MARK \
+	"    THEN substr(content, 1, length(" HEAD ") - 2)" \
+	"  ELSE content END"
 
 static const char *const steps[] = {
 	/* 0 -> 1: sessions, messages, the full-text index */
@@ -103,14 +139,38 @@ static const char *const steps[] = {
 	 * reading and merging the doclist of every word that begins with
 	 * k before the first row, however few rows are wanted; a prefix of
 	 * one to three characters now reads one doclist like a word does.
-	 * The index is rebuilt from messages; the triggers name the table
-	 * and survive.  The index grows to about three times its size, and
-	 * the rebuild takes about a second per 100,000 messages, once.
+	 * The index grows to about three times its size.
+	 *
+	 * And the index reads messages.body, not content: a user message
+	 * without the context line hermes-ask ends it with (prompt.h), so
+	 * "cron" or a weekday does not find every message of every cron
+	 * session, and snippets do not show the line.  The stored content
+	 * is untouched (it is what was sent, and is sent again).  The FTS5
+	 * column is named body, as external content reads the column of the
+	 * same name, and the triggers are made again to name it.  The index
+	 * is rebuilt from messages, about a second per 100,000, once.
 	 */
+	"ALTER TABLE messages ADD COLUMN body TEXT"
+	"  GENERATED ALWAYS AS (" BODY ") VIRTUAL;"
+	"DROP TRIGGER messages_ai;"
+	"DROP TRIGGER messages_ad;"
+	"DROP TRIGGER messages_au;"
 	"DROP TABLE messages_fts;"
-	"CREATE VIRTUAL TABLE messages_fts USING fts5(content,"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(body,"
 	"  content = 'messages', content_rowid = 'id',"
 	"  tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');"
+	"CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);"
+	"END;"
+	"CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, body)"
+	"    VALUES ('delete', old.id, old.body);"
+	"END;"
+	"CREATE TRIGGER messages_au AFTER UPDATE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, body)"
+	"    VALUES ('delete', old.id, old.body);"
+	"  INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body);"
+	"END;"
 	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');"
 };
 

@@ -2,10 +2,13 @@
  * session.h: past and present conversations in $HERMES_HOME/state.db.
  *
  * Owns the tables sessions and messages and the FTS5 index messages_fts
- * (kept in sync by triggers); nothing else touches them.  The database is
- * opened through db.c: WAL, a busy timeout, bound parameters, one
- * transaction per action, schema version in PRAGMA user_version with
- * migrations applied in order on open.
+ * (kept in sync by triggers); nothing else touches them.  Messages are
+ * stored and loaded as given, a user message with the context line
+ * hermes-ask ends it with (prompt.h); the index and its snippets leave
+ * that line out (the generated column messages.body, session.c).  The
+ * database is opened through db.c: WAL, a busy timeout, bound
+ * parameters, one transaction per action, schema version in PRAGMA
+ * user_version with migrations applied in order on open.
  *
  * Session ids look like 20261124_141503_0b3b5d (UTC start time and 6 hex
  * digits); they sort by start time.  A session records its source (cli,
@@ -94,9 +97,10 @@ int session_list(struct session_db *sdb, const char *source, long limit,
     struct session_info **rows, size_t *n, struct buf *err);
 void session_list_free(struct session_info *rows, size_t n);
 
-/* Full text.  The query is words (all must match; a trailing * makes a
- * prefix); FTS5 syntax characters in it are quoted, never an error.  A
- * query with no words is -HM_EINVAL.  Best match (bm25) first, equal
+/* Full text of every message, a user message without its context line.
+ * The query is words (all must match; a trailing * makes a prefix); FTS5
+ * syntax characters in it are quoted, never an error.  A query with no
+ * words is -HM_EINVAL.  Best match (bm25) first, equal
  * scores newest first; at most limit hits (limit <= 0: all ranked).
  * Only the newest SESSION_SEARCH_WINDOW matches (or limit, if larger)
  * are ranked: a query matching fewer is ranked over all its matches, a

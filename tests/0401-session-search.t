@@ -1,7 +1,9 @@
 #!/bin/sh
 test_description='hermes-session search: full text, snippets, prefixes,
-hostile queries, ranking over a long history, -n, an old schema migrated'
+hostile queries, the context line of user messages left out, ranking over
+a long history, -n, an old schema migrated'
 . "${0%/*}/lib.sh"
+. "$TEST_ROOT/fakes/llm.sh"
 
 DB="$HERMES_HOME/state.db"
 A=20261120_090000_a1b2c3
@@ -124,6 +126,101 @@ test_expect_success 'the index follows updates and deletes made in SQL' '
 	hermes-session search prod >out && test_line_count = 0 out
 '
 
+# Sessions made by hermes-ask against the fake LLM, in a home of their
+# own, each user message ending in its context line (prompt.h): a cron
+# session of two turns, then a cli one that says "Tuesday" itself.
+CTX="$TEST_TMP/ctx"
+PARIS=CET-1CEST,M3.5.0,M10.5.0/3
+LINE="[Context: Tuesday 2026-11-24 09:30 CET (UTC+01:00); source: cron,"
+LINE="$LINE a scheduled job: nobody reads along]"
+ctx() {
+	HERMES_HOME="$CTX" HERMES_NOW=2026-11-24T09:30:00+01:00 TZ=$PARIS "$@"
+}
+ctxsql() {
+	sqlite3 "$CTX/state.db" "$@"
+}
+# no_context FILE: no snippet in FILE shows the context line
+no_context() {
+	! grep -F "Context" "$1"
+}
+
+test_expect_success 'setup: hermes-ask stores the context line with the text' '
+	mkdir "$CTX" &&
+	echo "[\"The backup finished.\", \"The archive is fine.\",
+		\"Noted.\"]" >s.json &&
+	fake_llm_start openai s.json &&
+	ctx hermes-ask -q --source cron "check the nightly backup" >/dev/null &&
+	ctx hermes-ask -q --source cron -c "and verify the archive" \
+		>/dev/null &&
+	ctx hermes-ask -q "remind me on Tuesday" >/dev/null &&
+	fake_llm_stop &&
+	ctxsql "SELECT content FROM messages WHERE role = \"user\"
+		ORDER BY id" >got &&
+	cat >want <<-EOF &&
+	check the nightly backup
+
+	$LINE
+	and verify the archive
+
+	$LINE
+	remind me on Tuesday
+
+	${LINE%%; source*}; source: cli, the command line]
+	EOF
+	test_cmp want got
+'
+
+test_expect_success 'a word only in the context line finds nothing' '
+	for q in cron source Context scheduled nobody reads along job 2026 \
+		11 24 09 30 CET UTC command line "sched*" "cr*" "Con*"; do
+		ctx hermes-session search "$q" >out &&
+		test_line_count = 0 out || {
+			echo "[$q] found:" && cat out && exit 1
+		}
+	done &&
+	ctx hermes-session search Tuesday >out &&
+	test_line_count = 1 out &&
+	grep -q "	remind me on \[Tuesday\]$" out &&
+	ctx hermes-session search "Tue*" >out && test_line_count = 1 out
+'
+
+test_expect_success 'its own words find it; snippets hold no context line' '
+	ctx hermes-session search nightly backup >out &&
+	test_line_count = 1 out &&
+	grep -q "	check the \[nightly\] \[backup\]$" out &&
+	ctx hermes-session search backup >out && test_line_count = 2 out &&
+	no_context out &&
+	ctx hermes-session search "the" >out && test_line_count = 4 out &&
+	no_context out &&
+	ctx hermes-session --json search "a*" >out &&
+	test_line_count = 2 out && no_context out &&
+	grep -q "\"\\[and\\] verify the \\[archive\\]\"" out
+'
+
+test_expect_success 'show and export print the messages as stored' '
+	sid=$(ctx hermes-session list --source cron | cut -f1) &&
+	ctx hermes-session show "$sid" >out &&
+	test "$(grep -cxF "$LINE" out)" = 2 &&
+	ctx hermes-session export --format jsonl "$sid" >out &&
+	test "$(grep -cF "\\n\\n$LINE\"" out)" = 2
+'
+
+test_expect_success 'the index follows SQL updates and a rebuild by sqlite3' '
+	ctxsql "UPDATE messages SET content = replace(content, \"archive\",
+		\"vault\")" &&
+	ctx hermes-session search vault >out && test_line_count = 2 out &&
+	no_context out &&
+	ctxsql "INSERT INTO messages_fts(messages_fts) VALUES (\"rebuild\");
+		INSERT INTO messages_fts(messages_fts)
+		VALUES (\"integrity-check\")" &&
+	ctx hermes-session search cron >out && test_line_count = 0 out &&
+	ctx hermes-session search vault >out && test_line_count = 2 out &&
+	ctxsql "DELETE FROM messages WHERE content LIKE \"and verify%\";
+		INSERT INTO messages_fts(messages_fts)
+		VALUES (\"integrity-check\")" &&
+	ctx hermes-session search vault >out && test_line_count = 1 out
+'
+
 # A year in miniature, in a home of its own: session OLD holds the only
 # messages with "quokka" and the best "deploy" match of all (message 1),
 # then 3,000 newer messages in NEW all say "deploy", three times the
@@ -227,8 +324,8 @@ test_expect_success '-n larger than 1000 ranks that many matches' '
 	head -n 1 out | grep -q "^$OLD	1	"
 '
 
-# The schema as hermes wrote it before prefix indexes (version 2), and
-# two messages.
+# The schema as hermes wrote it before prefix indexes and the context
+# line (version 2), and three messages, the last with a context line.
 V2="$TEST_TMP/v2"
 v2_populate() {
 	sqlite3 "$V2/state.db" <<EOF
@@ -273,7 +370,8 @@ INSERT INTO sessions (id, started_at, last_activity_at)
   VALUES ('$A', 1795165200, 1795165300);
 INSERT INTO messages (session_id, role, content, ts) VALUES
   ('$A', 'user', 'the deployment of the Résumé site', 1795165200),
-  ('$A', 'assistant', 'deployed; one failed check', 1795165300);
+  ('$A', 'assistant', 'deployed; one failed check', 1795165300),
+  ('$A', 'user', 'the nightly run' || char(10, 10) || '$LINE', 1795165400);
 EOF
 }
 
@@ -293,7 +391,16 @@ test_expect_success 'a version 2 database is migrated on open and searches' '
 	sqlite3 "$V2/state.db" "INSERT INTO messages (session_id, role,
 		content, ts) VALUES (\"$A\", \"user\", \"redeploy it\", 1)" &&
 	HERMES_HOME="$V2" hermes-session search "re*" >out &&
-	test_line_count = 2 out
+	test_line_count = 2 out &&
+	HERMES_HOME="$V2" hermes-session search cron >out &&
+	test_line_count = 0 out &&
+	HERMES_HOME="$V2" hermes-session search nightly >out &&
+	printf "%s\t3\t%s\n" $A "the [nightly] run" >want &&
+	test_cmp want out &&
+	sqlite3 "$V2/state.db" "SELECT content FROM messages
+		WHERE id = 3" >out &&
+	printf "the nightly run\n\n%s\n" "$LINE" >want &&
+	test_cmp want out
 '
 
 test_done

@@ -12,7 +12,9 @@
  * over its newest matches and the limit is kept; unknown and ambiguous
  * ids and unique prefixes; rm and prune keep the FTS index in step; a
  * second handle sees committed writes; appends from forked children all
- * land; a database from a newer hermes is refused.
+ * land; the context line at the end of a user message is stored and
+ * loaded but neither indexed nor in snippets; a database from a newer
+ * hermes is refused.
  * Files: HERMES_HOME is a mkdtemp directory, removed at the end.
  */
 #include <sys/stat.h>
@@ -24,6 +26,7 @@
 #include "conv.h"
 #include "db.h"
 #include "path.h"
+#include "prompt.h"
 #include "session.h"
 #include "timeutil.h"
 #include "tap.h"
@@ -538,6 +541,108 @@ test_ids(struct session_db *sdb, char *s1, char *s2)
 	buf_release(&err);
 }
 
+/* The hits of q in session id only. */
+static size_t
+hits_in(struct session_db *sdb, const char *q, const char *id)
+{
+	struct session_hit *h;
+	size_t n, i, k = 0;
+	int rc;
+
+	n = hits_for(sdb, q, &h, &rc);
+	for (i = 0; i < n; i++)
+		k += !strcmp(h[i].session, id);
+	session_hits_free(h, n);
+	return rc < 0 ? (size_t)-1 : k;
+}
+
+/*
+ * User messages as hermes-ask stores them (prompt_with_context): the
+ * text, a blank line and the context line.  The line's words find
+ * nothing, the text's words do, snippets hold no "[Context:", and the
+ * stored content is loaded back whole.  An earlier context line quoted
+ * in the text is text; an assistant message is indexed whole; a user
+ * message that is only the line indexes nothing.  The triggers delete
+ * what they indexed.
+ */
+static void
+test_context(struct session_db *sdb)
+{
+	static const char *const line_only[] = { "tuesday", "cron", "source",
+	    "scheduled", "nobody", "reads", "2026", "utc", "tue*", "sch*" };
+	char *id = new_session(sdb, "cron", NULL);
+	char *u1, *u2, *u3;
+	struct buf err = BUF_INIT;
+	struct session_hit *h;
+	struct conv c = CONV_INIT;
+	struct message m;
+	size_t n, i;
+	int rc, fine = 1;
+
+	setenv("TZ", "UTC", 1);
+	u1 = prompt_with_context("check the nightly backup", "cron",
+	    1795518360);
+	u2 = prompt_with_context("", "cron", 1795518360);
+	u3 = prompt_with_context("quoted:\n\n[Context: Monday]\nzebra",
+	    "cron", 1795518360);
+	memset(&m, 0, sizeof(m));
+	m.role = MSG_USER;
+	m.content = u1;
+	append(sdb, id, &m);
+	m.content = u2;
+	append(sdb, id, &m);
+	m.content = u3;
+	append(sdb, id, &m);
+	m.role = MSG_ASSISTANT;
+	m.content = "done\n\n[Context: Thursday]";
+	append(sdb, id, &m);
+	ok(strstr(u1, "\n\n[Context: Tuesday 2026-11-24 11:06 UTC; source: "
+	    "cron, a scheduled job: nobody reads along]") != NULL,
+	    "the shape prompt.h makes");
+	for (i = 0; i < HM_ARRAY_SIZE(line_only); i++)
+		if (hits_in(sdb, line_only[i], id) != 0) {
+			printf("# '%s' found\n", line_only[i]);
+			fine = 0;
+		}
+	ok(fine, "no word of the context line finds the messages");
+	n = hits_for(sdb, "nightly backup", &h, &rc);
+	ok(rc == 0 && n == 1 && !strcmp(h[0].session, id) &&
+	    same_str(h[0].snippet, "check the [nightly] [backup]"),
+	    "the text is found; the snippet has no context line: %s",
+	    n ? h[0].snippet : "");
+	session_hits_free(h, n);
+	ok(hits_in(sdb, "monday zebra", id) == 1 &&
+	    hits_in(sdb, "context monday", id) == 1,
+	    "a quoted context line is text");
+	ok(hits_in(sdb, "thursday", id) == 1, "an assistant message is whole");
+	is_int(scalar("SELECT count(*) FROM messages WHERE body = '' AND "
+	    "content LIKE '[Context: %'"), 1, "only the line: body ''");
+	rc = session_load(sdb, id, &c, &err);
+	ok(rc == 0 && c.n == 4 && same_str(c.m[0].content, u1) &&
+	    same_str(c.m[1].content, u2) && same_str(c.m[2].content, u3),
+	    "the stored content keeps the line");
+	conv_release(&c);
+	ok(fts_ok(), "the index is consistent");
+	ok(raw_exec("UPDATE messages SET content = replace(content, "
+	    "'backup', 'restore') WHERE role = 'user'") == 0 &&
+	    hits_in(sdb, "backup", id) == 0 && hits_in(sdb, "restore", id) == 1
+	    && hits_in(sdb, "cron", id) == 0, "an update re-indexes the text");
+	ok(raw_exec("DELETE FROM messages WHERE role = 'user' AND "
+	    "content LIKE 'check%'") == 0 && fts_ok() &&
+	    hits_in(sdb, "restore", id) == 0, "a delete removes what was "
+	    "indexed");
+	ok(raw_exec("INSERT INTO messages_fts(messages_fts) "
+	    "VALUES ('rebuild')") == 0 && fts_ok() &&
+	    hits_in(sdb, "monday", id) == 1 && hits_in(sdb, "tuesday", id) == 0,
+	    "a rebuild reads the same text");
+	unsetenv("TZ");
+	free(u1);
+	free(u2);
+	free(u3);
+	free(id);
+	buf_release(&err);
+}
+
 static void
 test_second_handle(struct session_db *sdb, const char *s1)
 {
@@ -717,6 +822,7 @@ main(void)
 	session_db_open(&sdb, &err);
 	test_rm_prune(sdb, s1, s2);
 	test_window(sdb);
+	test_context(sdb);
 	session_db_close(sdb);
 	test_db();
 	free(s1);
