@@ -42,6 +42,13 @@ gw_log(struct gw *g, const char *fmt, ...)
 	buf_release(&t);
 }
 
+/* platform_log's lines (platform.h) go to ours. */
+static void
+platform_line(void *ctx, const char *line)
+{
+	gw_log(ctx, "%s", line);
+}
+
 void
 gw_item_release(struct item *it)
 {
@@ -387,12 +394,17 @@ open_platforms(struct gw *g, int tolerant, struct buf *err)
 			rc = hm_fail(err, HM_EINVAL, "unknown platform '%s' "
 			    "(known: %s)", names[i], known.s);
 			buf_release(&known);
-		} else if ((rc = p->open(p, g->cfg, err)) < 0) {
-			free(p);
 		} else {
-			g->pf = xrealloc(g->pf, (g->npf + 1) * sizeof(*g->pf));
-			memset(&g->pf[g->npf], 0, sizeof(*g->pf));
-			g->pf[g->npf++].p = p;
+			p->log = platform_line;
+			p->log_ctx = g;
+			if ((rc = p->open(p, g->cfg, err)) < 0) {
+				free(p);
+			} else {
+				g->pf = xrealloc(g->pf, (g->npf + 1) *
+				    sizeof(*g->pf));
+				memset(&g->pf[g->npf], 0, sizeof(*g->pf));
+				g->pf[g->npf++].p = p;
+			}
 		}
 		if (rc < 0 && tolerant) {
 			gw_log(g, "reload: %s", buf_str(err));
