@@ -53,6 +53,19 @@ wait_for() {
 	done
 }
 
+# gateway_settled: the gateway of $HERMES_HOME holds no message it has
+# not finished with: gateway/inbox/ is empty (every message taken was
+# answered, queued or given up) and the outbox has nothing waiting, being
+# written or claimed.  Once the platform's fake also says it handed
+# over nothing new (acked, caught up), no more answers can come: what a
+# test counts then is final, with no sleep to hope so.
+gateway_settled() {
+	test -z "$(ls -A "$HERMES_HOME/gateway/inbox" 2>/dev/null)" &&
+	test -z "$(find "$HERMES_HOME/gateway/outbox" \
+		"$HERMES_HOME/gateway/outbox/cur" -maxdepth 1 ! -type d \
+		2>/dev/null)"
+}
+
 # fake_spawn NAME CMD...: start a fake peer in the background (stdin
 # /dev/null, its output in $TEST_TMP/NAME.err, its pid in
 # $TEST_TMP/NAME.pid, killed at exit) and wait up to 10 s for it to
