@@ -216,6 +216,62 @@ test_skip() {
 	printf 'ok %d # skip %s (%s)\n' "$test_count" "$1" "$2"
 }
 
+# Prerequisites, after git's test-lib: test_set_prereq NAME says NAME
+# holds; test_have_prereq NAME[,NAME...] whether all of them do (!NAME:
+# NAME does not); test_lazy_prereq NAME CODE makes NAME hold when CODE
+# (a script, run once, when first asked, in a subshell) succeeds.
+# test_expect_success_if PREREQ TITLE BODY runs the test when PREREQ
+# holds, and is a TAP skip ("ok N # skip TITLE (missing PREREQ)") when
+# not: a test that cannot run here is never reported as passed.
+test_prereqs_=" "
+test_lazy_prereqs_=" "
+
+test_set_prereq() {
+	test_prereqs_="$test_prereqs_$1 "
+}
+
+test_lazy_prereq() {
+	test_lazy_prereqs_="$test_lazy_prereqs_$1 "
+	eval "test_lazy_code_$1=\$2"
+}
+
+# test_prereq_known_ NAME: settle a lazy NAME (to NAME or no-NAME).
+test_prereq_known_() {
+	case "$test_lazy_prereqs_" in *" $1 "*) ;; *) return 0 ;; esac
+	case "$test_prereqs_" in *" $1 "* | *" no-$1 "*) return 0 ;; esac
+	eval "test_lazy_c_=\$test_lazy_code_$1"
+	if (eval "$test_lazy_c_") </dev/null >/dev/null 2>&1; then
+		test_set_prereq "$1"
+	else
+		test_set_prereq "no-$1"
+	fi
+}
+
+test_have_prereq() {
+	for test_prereq_p_ in $(echo "$1" | tr , ' '); do
+		test_prereq_want_=yes
+		case $test_prereq_p_ in
+		!*)	test_prereq_want_=no
+			test_prereq_p_=${test_prereq_p_#!} ;;
+		esac
+		test_prereq_known_ "$test_prereq_p_"
+		case "$test_prereqs_" in
+		*" $test_prereq_p_ "*) test_prereq_is_=yes ;;
+		*) test_prereq_is_=no ;;
+		esac
+		[ "$test_prereq_is_" = "$test_prereq_want_" ] || return 1
+	done
+	return 0
+}
+
+test_expect_success_if() {
+	if test_have_prereq "$1"; then
+		test_expect_success "$2" "$3"
+	else
+		test_skip "$2" "missing $1"
+	fi
+}
+
 # test_must_fail CMD...: CMD exits non-zero, but not by a signal or 127.
 test_must_fail() {
 	"$@"
