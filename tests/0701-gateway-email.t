@@ -242,10 +242,10 @@ test_expect_success 'SMTP down: the answer waits in the outbox, and goes out onc
 	gw_start &&
 	wait_for grep -q "email: gateway.email: smtp://" \
 		"$HERMES_HOME/logs/gateway.log" &&
-	wait_for grep -lq "Queued answer." "$HERMES_HOME"/gateway/outbox/*.json &&
+	wait_for gateway_outbox_has . "Queued answer." &&
 	smtp_start &&
 	wait_for sent_has "Queued answer." &&
-	wait_for grep -lq "Queued answer." "$HERMES_HOME"/gateway/outbox/sent/*.json &&
+	wait_for gateway_outbox_has sent "Queued answer." &&
 	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Queued answer.")" = 1 &&

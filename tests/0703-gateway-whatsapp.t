@@ -143,7 +143,7 @@ test_expect_success 'a 429 from the Graph API: retried after Retry-After, delive
 	payload 16505551234 "Sheena Nelson" wamid.IN2 "still there?" >m2.json &&
 	test "$(post m2.json)" = 200 &&
 	wait_for sent_has "Sorry for the wait." &&
-	wait_for grep -lq "Sorry for the wait." "$HERMES_HOME/gateway/outbox/sent/"*.json &&
+	wait_for gateway_outbox_has sent "Sorry for the wait." &&
 	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sink_count 429)" = 1 &&

@@ -179,7 +179,7 @@ test_expect_success 'a 429 on send: retried after Retry-After, delivered once' '
 	signal_start sg.json &&
 	gw_start &&
 	wait_for sent_has "Rate limited once." &&
-	wait_for grep -lq "Rate limited once." "$HERMES_HOME/gateway/outbox/sent/"*.json &&
+	wait_for gateway_outbox_has sent "Rate limited once." &&
 	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Rate limited once.")" = 1 &&
@@ -204,7 +204,7 @@ test_expect_success 'send: at once, to a number or a group; queued while the API
 	grep -l "later" "$HERMES_HOME/gateway/outbox/"*.json >/dev/null &&
 	gw_start &&
 	wait_for sent_has "later" &&
-	wait_for grep -lq "later" "$HERMES_HOME/gateway/outbox/sent/"*.json &&
+	wait_for gateway_outbox_has sent "later" &&
 	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "later")" = 1

@@ -197,7 +197,7 @@ test_expect_success 'a 429 on chat.postMessage: delivered later, once, in the th
 	ts=$(slack_push "<@UBOT> take your time" C1 U1 channel) &&
 	wait_for sent_has "Slow but sure." &&
 	slack_sent | grep "Slow but sure." | grep -q "\"thread_ts\": \"$ts\"" &&
-	wait_for grep -lq "Slow but sure." "$HERMES_HOME/gateway/outbox/sent/"*.json &&
+	wait_for gateway_outbox_has sent "Slow but sure." &&
 	acks_ok &&
 	wait_for gateway_settled &&
 	test "$(sent_count "Slow but sure.")" = 1 &&

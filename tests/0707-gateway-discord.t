@@ -223,7 +223,7 @@ test_expect_success '429 on send: retried after retry_after, delivered once; lon
 	push "{\"content\": \"hurry\", \"user\": \"222\"}" &&
 	wait_for sent_has "Rate limited, then sent." &&
 	push "{\"content\": \"say a lot\", \"user\": \"222\"}" &&
-	wait_for grep -lq "Rate limited, then sent." "$HERMES_HOME/gateway/outbox/sent/"*.json &&
+	wait_for gateway_outbox_has sent "Rate limited, then sent." &&
 	wait_for sent_has "aaaa" &&
 	wait_for caught_up &&
 	wait_for gateway_settled &&

@@ -66,6 +66,14 @@ gateway_settled() {
 		2>/dev/null)"
 }
 
+# gateway_outbox_has DIR TEXT: a message in the outbox's DIR ("sent",
+# "failed", "." for those waiting) holds TEXT.  The glob is expanded at
+# each call, so this suits wait_for (`wait_for grep TEXT DIR/*.json`
+# would look at the files there before the first try, for ever).
+gateway_outbox_has() {
+	grep -lqF -- "$2" "$HERMES_HOME/gateway/outbox/$1/"*.json 2>/dev/null
+}
+
 # fake_spawn NAME CMD...: start a fake peer in the background (stdin
 # /dev/null, its output in $TEST_TMP/NAME.err, its pid in
 # $TEST_TMP/NAME.pid, killed at exit) and wait up to 10 s for it to
