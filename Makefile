@@ -124,6 +124,8 @@ install: all
 	for f in $$(cd skills && find . -type f); do \
 		install -D -m 0644 skills/$$f $(DESTDIR)$(SKILLDIR)/$$f; done
 
+# The find also takes the completion links of commands an older install
+# had: every link there that points to hermes is ours.
 uninstall:
 	rm -f $(CMDS:bin/%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%)
@@ -131,6 +133,8 @@ uninstall:
 	rm -f $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hermes $(DESTDIR)$(ZSHCOMPDIR)/_hermes
 	rm -f $(CMDS:bin/%=$(DESTDIR)$(BASHCOMPDIR)/%)
+	[ ! -d $(DESTDIR)$(BASHCOMPDIR) ] || find $(DESTDIR)$(BASHCOMPDIR) \
+		-maxdepth 1 -type l -lname hermes -exec rm -f {} +
 	rm -rf $(DESTDIR)$(SKILLDIR)
 
 clean:

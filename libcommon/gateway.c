@@ -42,6 +42,13 @@ gw_log(struct gw *g, const char *fmt, ...)
 	buf_release(&t);
 }
 
+/* platform_log's lines (platform.h) go to ours. */
+static void
+platform_line(void *ctx, const char *line)
+{
+	gw_log(ctx, "%s", line);
+}
+
 void
 gw_item_release(struct item *it)
 {
@@ -190,15 +197,51 @@ gw_ok(struct pf *f, struct backoff *b)
 	f->last_error = NULL;
 }
 
-/* Answer it: now, or through the outbox when the platform is down. */
+/* An answer the platform refused for good (a chat that is gone, a text
+ * it will never take): into outbox/failed/ with why, where the owner
+ * finds it (and may move it back to outbox/ for another try).  Put,
+ * claimed and failed at once: this gateway is the outbox's only
+ * consumer, and a claim lost to another would leave the message with
+ * that one.  *name: its file name, malloc'd. */
+static int
+park_failed(const char *target, const char *text, const char *why,
+    char **name, struct buf *err)
+{
+	char *path = NULL;
+	int rc;
+
+	if ((rc = outbox_put(target, text, "gateway", name, err)) < 0)
+		return rc;
+	if ((rc = outbox_claim(*name, &path, err)) == -HM_ENOTFOUND) {
+		buf_reset(err);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = outbox_fail(path, why, 0, err);
+	}
+	free(path);
+	return rc;
+}
+
+/* Answer it: now, or through the outbox when the platform is down, or
+ * into outbox/failed/ when the platform refuses it for good.  Its inbox
+ * file goes only then: when none of these worked (the outbox cannot be
+ * written), the message stays in inbox/ and is answered again after a
+ * restart, as gateway.h promises. */
 void
 gw_answer(struct gw *g, struct item *it, const char *text)
 {
 	struct pf *f = gw_find_pf(g, it->m.platform);
-	struct buf err = BUF_INIT, target = BUF_INIT;
-	int rc = -HM_EIO, queued = 0;
+	struct buf err = BUF_INIT, target = BUF_INIT, why = BUF_INIT;
+	const char *t = *text ? text : "(empty answer)";
+	char *name = NULL;
+	int rc = -HM_EIO, queued = 0, parked = 0, kept = 0;
 
-	if (f && tu_mono() >= f->out.next_try) {
+	if (!f) {
+		hm_fail(&err, HM_EIO, "%s is not served now", it->m.platform);
+	} else if (tu_mono() < f->out.next_try) {
+		hm_fail(&err, HM_EIO, "%s: sends back off for %.0f s more",
+		    f->p->name, f->out.next_try - tu_mono());
+	} else {
 		rc = deliver(f->p, it->m.chat, it->m.thread, it->m.message_id,
 		    text, &err);
 		if (rc == 0)
@@ -206,25 +249,43 @@ gw_answer(struct gw *g, struct item *it, const char *text)
 		else if (rc == -HM_EIO)
 			gw_failed(g, f, &f->out, &err);
 	}
-	if (rc == -HM_EIO) {
+	if (rc < 0) {
 		buf_addf(&target, "%s:%s%s%s", it->m.platform, it->m.chat,
 		    it->m.thread ? ":" : "", it->m.thread ? it->m.thread : "");
+		buf_adds(&why, buf_str(&err));
 		buf_reset(&err);
-		if (outbox_put(target.s, *text ? text : "(empty answer)",
-		    "gateway", NULL, &err) == 0) {
-			rc = 0;
+	}
+	if (rc == -HM_EIO) {		/* down or backing off: try later */
+		if ((rc = outbox_put(target.s, t, "gateway", &name,
+		    &err)) == 0) {
 			queued = 1;
+			gw_log(g, "%s: the answer waits in the outbox as %s "
+			    "(%s)", it->key, name, buf_str(&why));
+		}
+	} else if (rc < 0) {		/* refused: a retry will not mend it */
+		if ((rc = park_failed(target.s, t, buf_str(&why), &name,
+		    &err)) == 0) {
+			parked = 1;
+			gw_log(g, "%s: the answer was refused (%s); it is kept "
+			    "as outbox/failed/%s", it->key, buf_str(&why),
+			    name);
 		}
 	}
-	if (rc < 0)
-		gw_log(g, "%s: the answer is lost: %s", it->key, buf_str(&err));
-	else if (it->inbox)	/* a stored message's, not a stranger's code */
-		gw_note(g, "reply", &it->m, it->key, *text ? text :
-		    "(empty answer)", queued);
-	if (it->inbox)
+	if (rc < 0) {
+		kept = it->inbox != NULL;
+		gw_log(g, "%s: the answer was not sent (%s) nor kept in the "
+		    "outbox (%s); %s", it->key, buf_str(&why), buf_str(&err),
+		    kept ? "its message stays in inbox/ to be answered after "
+		    "a restart" : "it is lost");
+	}
+	if (rc == 0 && !parked && it->inbox)	/* not a stranger's code */
+		gw_note(g, "reply", &it->m, it->key, t, queued);
+	if (it->inbox && !kept)
 		unlink(it->inbox);
+	free(name);
 	buf_release(&err);
 	buf_release(&target);
+	buf_release(&why);
 }
 
 /* ---- the outbox ---- */
@@ -387,12 +448,17 @@ open_platforms(struct gw *g, int tolerant, struct buf *err)
 			rc = hm_fail(err, HM_EINVAL, "unknown platform '%s' "
 			    "(known: %s)", names[i], known.s);
 			buf_release(&known);
-		} else if ((rc = p->open(p, g->cfg, err)) < 0) {
-			free(p);
 		} else {
-			g->pf = xrealloc(g->pf, (g->npf + 1) * sizeof(*g->pf));
-			memset(&g->pf[g->npf], 0, sizeof(*g->pf));
-			g->pf[g->npf++].p = p;
+			p->log = platform_line;
+			p->log_ctx = g;
+			if ((rc = p->open(p, g->cfg, err)) < 0) {
+				free(p);
+			} else {
+				g->pf = xrealloc(g->pf, (g->npf + 1) *
+				    sizeof(*g->pf));
+				memset(&g->pf[g->npf], 0, sizeof(*g->pf));
+				g->pf[g->npf++].p = p;
+			}
 		}
 		if (rc < 0 && tolerant) {
 			gw_log(g, "reload: %s", buf_str(err));

@@ -6,8 +6,11 @@
  *   .run.lock     held by the running gateway (one per state directory)
  *   inbox/NAME    a message accepted from a platform and not yet answered
  *                 (JSON, written before the platform is told to move on,
- *                 removed once the reply is sent or queued): a gateway
- *                 that dies between poll and reply answers it after the
+ *                 removed once the reply is sent, queued in the outbox,
+ *                 or, refused by the platform for good, kept in
+ *                 outbox/failed/; when not even the outbox takes it, it
+ *                 stays): a gateway that dies between poll and reply, or
+ *                 could not keep the reply, answers it after the
  *                 restart, so nothing is lost (at least once); when the
  *                 platform hands it over again (it died before the ack),
  *                 the copy is skipped by platform, chat and message id

@@ -271,7 +271,10 @@ incoming(struct gw *g, struct pf *f, struct gw_msg *m)
 			gw_answer(g, &tmp, r.s);
 			free(tmp.key);
 		}
-		gw_log(g, "%s: user %s is not allowed", m->platform, m->user);
+		gw_log(g, "%s: user %s is not allowed: %s", m->platform,
+		    m->user, m->is_group ? "ignored (a group)" : a < 0 ?
+		    "ignored" : f->p->quiet_strangers ? "not answered" :
+		    "given a pairing code");
 		buf_release(&err);
 		buf_release(&r);
 		return;

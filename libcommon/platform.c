@@ -1,7 +1,7 @@
 /*
- * platform.c: the table of platforms (platform.h) and the message record
- * they share.  A new platform is one file, platform_NAME.c, exporting its
- * prototype, and one row here.
+ * platform.c: the table of platforms (platform.h), the message record
+ * they share and their line to the gateway's log.  A new platform is one
+ * file, platform_NAME.c, exporting its prototype, and one row here.
  */
 #include "common.h"
 #include "platform.h"
@@ -16,6 +16,26 @@ static const struct platform *const known[] = {
 	&platform_whatsapp_proto,
 	&platform_email_proto,
 };
+
+void
+platform_log(struct platform *p, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	size_t i;
+
+	if (!p->log)
+		return;
+	buf_addf(&b, "%s: ", p->name);
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	for (i = 0; i < b.len; i++)	/* one line, whatever the ids hold */
+		if ((unsigned char)b.s[i] < ' ' || b.s[i] == 0x7f)
+			b.s[i] = '?';
+	p->log(p->log_ctx, b.s);
+	buf_release(&b);
+}
 
 void
 gw_msg_release(struct gw_msg *m)

@@ -19,6 +19,12 @@
  * mend (401 bad token, 409 a webhook is set, 400 chat not found).
  * retry_after (seconds, may be 0) says when to try again after a 429.
  *
+ * log: set by the gateway (NULL elsewhere, e.g. hermes-gateway send);
+ * platform_log says through it, in one line that names the platform,
+ * what the platform decided not to hand over (a bot's message, one
+ * that does not mention us, a duplicate), where it decides it, so a
+ * log shows why a message got no answer.  Never a token in it.
+ *
  * quiet_strangers: the gateway answers nobody it does not know, not
  * even with a pairing code (email: an answer to any sender would make
  * the bot a spam reflector); their pairing request is still recorded,
@@ -57,8 +63,13 @@ struct platform {
 	double retry_after;		/* set by poll/send on a 429 */
 	void *state;
 	int quiet_strangers;		/* no pairing answer to strangers */
+	void (*log)(void *ctx, const char *line);	/* or NULL */
+	void *log_ctx;
 };
 
+/* "NAME: " and the formatted line to p->log, if set. */
+void platform_log(struct platform *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void gw_msg_release(struct gw_msg *m);
 void gw_msgs_free(struct gw_msg *v, size_t n);
 

@@ -75,6 +75,7 @@ struct dc {
 	double opened;			/* when w was opened */
 	double connect_at;		/* not before (op 9 false) */
 	char *fatal;			/* a close that a retry will not mend */
+	struct platform *p;		/* ours, for platform_log */
 };
 
 /* A number in [0, 1). */
@@ -130,6 +131,7 @@ dc_open(struct platform *p, const struct config *cfg, struct buf *err)
 	buf_addf(&b, "Authorization: Bot %s", tok);
 	d->auth = buf_detach(&b);
 	d->seq = -1;
+	d->p = p;
 	p->state = d;
 	p->retry_after = 0;
 	return 0;
@@ -515,6 +517,15 @@ unmention(const struct dc *d, const char *text)
 	return r;
 }
 
+/* msg's id for a log line. */
+static const char *
+id_of(const cJSON *msg)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "id"));
+
+	return id ? id : "(no id)";
+}
+
 /* Fill m from a MESSAGE_CREATE's d; -1 when it is not one we answer. */
 static int
 take_message(const struct dc *d, const cJSON *msg, struct gw_msg *m)
@@ -528,19 +539,32 @@ take_message(const struct dc *d, const cJSON *msg, struct gw_msg *m)
 	int guild = cJSON_IsString(cJSON_GetObjectItem(msg, "guild_id"));
 
 	memset(m, 0, sizeof(*m));
-	if (!cJSON_IsObject(author) || !aid || !content ||
-	    cJSON_IsTrue(cJSON_GetObjectItem(author, "bot")) ||
-	    (d->bot_id && !strcmp(aid, d->bot_id)))
+	if (!cJSON_IsObject(author) || !aid || !content)
 		return -1;
+	if (cJSON_IsTrue(cJSON_GetObjectItem(author, "bot")) ||
+	    (d->bot_id && !strcmp(aid, d->bot_id))) {
+		platform_log(d->p, "message %s skipped: %s", id_of(msg),
+		    d->bot_id && !strcmp(aid, d->bot_id) ? "our own" :
+		    "a bot's");
+		return -1;
+	}
 	/* 0: a message, 19: a reply; not joins, pins, calls */
 	if (cJSON_IsNumber(type) && type->valuedouble != 0 &&
-	    type->valuedouble != 19)
+	    type->valuedouble != 19) {
+		platform_log(d->p, "message %s skipped: of type %.0f",
+		    id_of(msg), type->valuedouble);
 		return -1;
-	if (guild && !mentioned(d, msg))
+	}
+	if (guild && !mentioned(d, msg)) {
+		platform_log(d->p, "message %s skipped: not mentioned in a "
+		    "server", id_of(msg));
 		return -1;
+	}
 	m->text = unmention(d, content);
 	m->chat = str_dup(msg, "channel_id");
 	if (!*m->text || !m->chat) {
+		platform_log(d->p, "message %s skipped: %s", id_of(msg),
+		    m->chat ? "no text" : "no channel");
 		gw_msg_release(m);
 		return -1;
 	}
@@ -592,7 +616,9 @@ dispatch(struct dc *d, const cJSON *j, struct gw_msg **v, size_t *n)
 	} else if (!strcmp(t, "RESUMED")) {
 		d->ready = 1;
 	} else if (cJSON_IsNumber(s) && (long long)s->valuedouble <= d->seq) {
-		return;			/* had it already */
+		platform_log(d->p, "event %.0f (%s) skipped: had it already",
+		    s->valuedouble, t);
+		return;
 	}
 	if (cJSON_IsNumber(s) && (long long)s->valuedouble > d->seq)
 		d->seq = (long long)s->valuedouble;

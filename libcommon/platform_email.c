@@ -349,9 +349,10 @@ cut_text(struct buf *b, size_t max)
 /* Make m from one fetched message; -1 when it is one to skip.  The
  * thread entry for it is added to add. */
 static int
-take(struct em *e, const char *raw, size_t len, const cJSON *known,
+take(struct platform *p, const char *raw, size_t len, const cJSON *known,
     cJSON *add, struct gw_msg *m)
 {
+	struct em *e = p->state;
 	struct mime_msg mm;
 	struct buf t = BUF_INIT;
 	const cJSON *parent;
@@ -363,6 +364,11 @@ take(struct em *e, const char *raw, size_t len, const cJSON *known,
 	mime_parse(raw, len, &mm);
 	if (!mm.from_addr || !strcmp(mm.from_addr, e->address) ||
 	    mime_is_automatic(&mm)) {
+		platform_log(p, "mail %s from %s skipped: %s", mm.message_id ?
+		    mm.message_id : "(no Message-ID)", mm.from_addr ?
+		    mm.from_addr : "nobody", !mm.from_addr ? "no sender "
+		    "address" : !strcmp(mm.from_addr, e->address) ? "our own" :
+		    "sent by no person (automatic)");
 		mime_msg_release(&mm);
 		return -1;
 	}
@@ -515,7 +521,7 @@ fetch_new(struct platform *p, struct gw_msg **v, size_t *n, struct buf *err)
 			goto out;
 		took = xrealloc(took, (ntook + 1) * sizeof(*took));
 		took[ntook++] = uids[i];
-		if (take(e, buf_str(&raw), raw.len, known, add, &m) < 0)
+		if (take(p, buf_str(&raw), raw.len, known, add, &m) < 0)
 			continue;	/* skipped: still marked seen */
 		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 		(*v)[(*n)++] = m;

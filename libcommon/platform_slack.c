@@ -453,8 +453,9 @@ get_str(const cJSON *o, const char *key)
 /* Fill m from one event; -1 when it is not one for us (or one taken
  * already). */
 static int
-take_event(struct slack *s, const cJSON *ev, struct gw_msg *m)
+take_event(struct platform *p, const cJSON *ev, struct gw_msg *m)
 {
+	struct slack *s = p->state;
 	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(ev,
 	    "type"));
 	const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(ev,
@@ -479,20 +480,34 @@ take_event(struct slack *s, const cJSON *ev, struct gw_msg *m)
 	app_mention = !strcmp(type, "app_mention");
 	/* edits, joins, bots' posts: not people writing to us */
 	if (cJSON_GetObjectItem(ev, "subtype") && (!sub ||
-	    (strcmp(sub, "file_share") && strcmp(sub, "thread_broadcast"))))
+	    (strcmp(sub, "file_share") && strcmp(sub, "thread_broadcast")))) {
+		platform_log(p, "%s %s skipped: a %s event", chan, ts,
+		    sub ? sub : "subtype");
 		return -1;
-	if ((!app_mention && strcmp(type, "message")) ||
-	    cJSON_GetObjectItem(ev, "bot_id") ||
-	    (s->bot_user && !strcmp(user, s->bot_user)))
+	}
+	if (!app_mention && strcmp(type, "message")) {
+		platform_log(p, "%s %s skipped: a %s event", chan, ts, type);
 		return -1;
+	}
+	if (cJSON_GetObjectItem(ev, "bot_id") ||
+	    (s->bot_user && !strcmp(user, s->bot_user))) {
+		platform_log(p, "%s %s skipped: %s", chan, ts, s->bot_user &&
+		    !strcmp(user, s->bot_user) ? "our own" : "a bot's");
+		return -1;
+	}
 	dm = ctype ? !strcmp(ctype, "im") : chan[0] == 'D';
 	cut = s->bot_user ? mention(text, s->bot_user, &found) : 0;
 	if (!s->bot_user)
 		found = 0;
-	if (!dm && !found && !app_mention)
-		return -1;	/* a channel: only when spoken to */
-	if (seen(s, chan, ts, 1))
-		return -1;	/* the other half of a mention, or again */
+	if (!dm && !found && !app_mention) {	/* only when spoken to */
+		platform_log(p, "%s %s skipped: not mentioned", chan, ts);
+		return -1;
+	}
+	if (seen(s, chan, ts, 1)) {	/* the other half of a mention, or
+					   a redelivery */
+		platform_log(p, "%s %s skipped: taken already", chan, ts);
+		return -1;
+	}
 	m->platform = xstrdup("slack");
 	m->chat = xstrdup(chan);
 	m->user = xstrdup(user);
@@ -511,9 +526,10 @@ take_event(struct slack *s, const cJSON *ev, struct gw_msg *m)
  * sent at once, or nothing.  Returns 1 when the connection is to be
  * left (disconnect), -1 when it broke. */
 static int
-envelope(struct slack *s, const char *text, struct gw_msg **v, size_t *n,
-    struct buf *err)
+envelope(struct platform *p, const char *text, struct gw_msg **v,
+    size_t *n, struct buf *err)
 {
+	struct slack *s = p->state;
 	cJSON *j = cJSON_Parse(text), *ev;
 	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(j,
 	    "type"));
@@ -530,7 +546,7 @@ envelope(struct slack *s, const char *text, struct gw_msg **v, size_t *n,
 		ev = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"),
 		    "event");
 		if (type && !strcmp(type, "events_api") &&
-		    take_event(s, ev, &m) == 0) {
+		    take_event(p, ev, &m) == 0) {
 			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 			(*v)[(*n)++] = m;
 			s->pending = xrealloc(s->pending, (s->npending + 1) *
@@ -569,7 +585,7 @@ slack_poll(struct platform *p, long timeout_ms, struct gw_msg **v,
 		if (r == 0)
 			break;
 		if (r > 0)
-			r = envelope(s, buf_str(&msg), v, n, &werr);
+			r = envelope(p, buf_str(&msg), v, n, &werr);
 		if (r > 0) {
 			s->closing = 1;	/* ack answers, then closes */
 			break;

@@ -299,11 +299,17 @@ tg_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 		id = cJSON_GetObjectItem(u, "update_id");
 		if (!cJSON_IsNumber(id))
 			continue;
-		if (id->valuedouble < (double)t->seen)
-			continue;	/* already had it */
+		if (id->valuedouble < (double)t->seen) {
+			platform_log(p, "update %.0f skipped: had it already",
+			    id->valuedouble);
+			continue;
+		}
 		t->seen = (long long)id->valuedouble + 1;
-		if (take_message(cJSON_GetObjectItem(u, "message"), &m) < 0)
-			continue;	/* not a text message: skipped */
+		if (take_message(cJSON_GetObjectItem(u, "message"), &m) < 0) {
+			platform_log(p, "update %.0f skipped: not a text "
+			    "message", id->valuedouble);
+			continue;
+		}
 		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 		(*v)[(*n)++] = m;
 	}

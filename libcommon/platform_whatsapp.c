@@ -172,24 +172,37 @@ contact_name(const cJSON *value, const char *wa_id)
 
 /* The text messages of one change's value, added to the poll's. */
 static void
-take_value(struct wa *w, const cJSON *value)
+take_value(struct platform *p, const cJSON *value)
 {
+	struct wa *w = p->state;
 	const cJSON *msg, *md = cJSON_GetObjectItem(value, "metadata");
 	const char *pid = cJSON_GetStringValue(cJSON_GetObjectItem(md,
 	    "phone_number_id"));
-	const char *from, *body, *type;
+	const char *from, *body, *type, *id;
 	struct gw_msg m;
+	int n;
 
-	if (pid && strcmp(pid, w->phone_id))
-		return;		/* for another number of this app */
+	if (pid && strcmp(pid, w->phone_id)) {	/* another number's */
+		platform_log(p, "a change for phone number %s skipped: not "
+		    "ours", pid);
+		return;
+	}
+	if ((n = cJSON_GetArraySize(cJSON_GetObjectItem(value, "statuses"))))
+		platform_log(p, "%d status update%s skipped", n, n == 1 ? "" :
+		    "s");
 	cJSON_ArrayForEach(msg, cJSON_GetObjectItem(value, "messages")) {
 		from = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "from"));
 		body = cJSON_GetStringValue(cJSON_GetObjectItem(
 		    cJSON_GetObjectItem(msg, "text"), "body"));
 		type = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "type"));
+		id = cJSON_GetStringValue(cJSON_GetObjectItem(msg, "id"));
 		if (!type || strcmp(type, "text") || !body || !*body ||
-		    !from || !*from || from[strcspn(from, ":\t\n\r")])
-			continue;	/* not a text message */
+		    !from || !*from || from[strcspn(from, ":\t\n\r")]) {
+			platform_log(p, "message %s skipped: %s", id ? id :
+			    "(no id)", type && strcmp(type, "text") ? type :
+			    "no text or no sender");
+			continue;
+		}
 		memset(&m, 0, sizeof(m));
 		m.platform = xstrdup("whatsapp");
 		m.chat = xstrdup(from);
@@ -206,7 +219,8 @@ static int
 take(void *ctx, struct httpd_req *r)
 {
 	static const char ok[] = "{\"ok\":true}";
-	struct wa *w = ctx;
+	struct platform *p = ctx;
+	struct wa *w = p->state;
 	const cJSON *e, *c, *f;
 	size_t before = w->l.n;
 	cJSON *j;
@@ -239,7 +253,7 @@ take(void *ctx, struct httpd_req *r)
 			f = cJSON_GetObjectItem(c, "field");
 			if (!f || (cJSON_IsString(f) &&
 			    !strcmp(f->valuestring, "messages")))
-				take_value(w, cJSON_GetObjectItem(c, "value"));
+				take_value(p, cJSON_GetObjectItem(c, "value"));
 		}
 	}
 	cJSON_Delete(j);
@@ -259,7 +273,7 @@ wa_poll(struct platform *p, long timeout_ms, struct gw_msg **v, size_t *n,
 	struct wa *w = p->state;
 	int rc;
 
-	rc = gwlisten_poll(&w->l, timeout_ms, take, w, v, n, err);
+	rc = gwlisten_poll(&w->l, timeout_ms, take, p, v, n, err);
 	return rc;
 }
 

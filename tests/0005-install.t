@@ -10,6 +10,8 @@ test_expect_success 'install puts binaries, man pages and completions under DEST
 	test -f root/opt/h/share/man/man7/hermes.7 &&
 	test -f root/opt/h/share/man/man5/hermes-files.5 &&
 	test -f root/opt/h/share/bash-completion/completions/hermes &&
+	test -L root/opt/h/share/bash-completion/completions/hermes-memory &&
+	test "$(readlink root/opt/h/share/bash-completion/completions/hermes-memory)" = hermes &&
 	test -f root/opt/h/share/zsh/site-functions/_hermes
 '
 
@@ -19,9 +21,15 @@ test_expect_success 'the installed front door finds its siblings' '
 	grep -q "^installed$" out
 '
 
-test_expect_success 'uninstall removes what install put there' '
+# Everything but directories: -type f alone would not see the
+# completion symlinks (one per command) if uninstall left them; nor the
+# link of a command an older version had (hermes-gone).
+test_expect_success 'uninstall removes what install put there, links too' '
+	test -n "$(find root -type l)" &&
+	ln -s hermes root/opt/h/share/bash-completion/completions/hermes-gone &&
 	make -s -C "$SRC_ROOT" uninstall PREFIX=/opt/h DESTDIR="$PWD/root" >log 2>&1 &&
-	test -z "$(find root -type f)"
+	find root ! -type d >left &&
+	test_line_count = 0 left
 '
 
 test_done

@@ -91,7 +91,7 @@ test_expect_success 'Ctrl-C stops an answer, not the chat; Ctrl-D leaves' '
 	send next
 	expect after
 	expect hermes>
-	sleep 0.2
+	raw
 	ctrl-d
 	EOT
 	python3 "$PTY" script -- hermes-ask >screen 2>&1

@@ -10,6 +10,18 @@ log_of() {
 	hermes-cron log "$1" | cut -f3,5
 }
 
+llm_asked_some() {
+	test "$(fake_llm_requests)" != 0
+}
+
+none_running() {
+	! hermes-cron list | grep -q "	running$"
+}
+
+ran_ok() {
+	hermes-cron log "$1" | grep -q "	ok	"
+}
+
 test_expect_success 'setup' '
 	mkdir -p "$HERMES_HOME" &&
 	echo "provider.retry_delay_ms = 10" >"$HERMES_HOME/config"
@@ -50,11 +62,11 @@ test_expect_success 'a tick killed mid-run: the run is recorded as killed, not r
 	EOT
 	fake_llm_start openai s.json &&
 	{ hermes-cron tick --now 2030-01-02T09:00:30+01:00 & tp=$!; } &&
-	i=0 && while [ "$(fake_llm_requests)" = 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	wait_for llm_asked_some &&
 	hermes-cron list | grep -q "	running$" &&
 	kill -9 $tp && wait $tp 2>/dev/null
 	test_pkill 9 "hermes-ask --json -q --source cron" 2>/dev/null
-	i=0 && while hermes-cron list | grep -q "	running$" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	wait_for none_running &&
 	hermes-cron tick --now 2030-01-02T09:01:00+01:00 &&
 	log_of daily | tail -1 >last &&
 	grep -q "^error	the run was killed before it finished" last &&
@@ -144,10 +156,8 @@ test_expect_success 'daemon: runs a job when it comes due and stops on SIGTERM' 
 	fake_llm_start openai s.json &&
 	rm -f "$HERMES_HOME/cron/jobs.json" &&
 	{ hermes-cron daemon 2>daemon.err & dp=$!; } &&
-	sleep 0.3 &&
 	nid=$(hermes-cron add "in 1s" "soon" 2>/dev/null) &&
-	i=0 && while ! hermes-cron log "$nid" | grep -q "	ok	" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done &&
-	hermes-cron log "$nid" | grep -q "	ok	" &&
+	wait_for ran_ok "$nid" &&
 	kill -TERM $dp && wait $dp
 '
 

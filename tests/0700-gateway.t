@@ -16,6 +16,23 @@ sent_count() {
 	telegram_sent | grep -c "$1"
 }
 
+log_has() {
+	grep -qF -- "$1" "$HERMES_HOME/logs/gateway.log"
+}
+
+# tg_caught_up: a getUpdates has confirmed (its offset) every update the
+# fake queued, so the fake will never hand one over again
+tg_caught_up() {
+	"$FAKE_TG_PYTHON" -S - "$TEST_TMP/telegram.log" "$TEST_TMP/telegram.ids" <<-\PY
+	import json, sys
+	nxt = int(open(sys.argv[2]).read().strip() or 1)
+	offs = [json.loads(l)["body"].get("offset") or 0
+	        for l in open(sys.argv[1], encoding="utf-8") if l.strip()
+	        and json.loads(l)["method"] == "getUpdates"]
+	sys.exit(0 if offs and max(offs) >= nxt else 1)
+	PY
+}
+
 # gw_start: a gateway for Telegram in the background; its pid in gw.pid
 gw_start() {
 	hermes-gateway run --platform telegram 2>>gw.err &
@@ -87,7 +104,7 @@ test_expect_success 'an unknown user in a group is ignored; a wrong code is refu
 	telegram_start tg.json &&
 	fake_llm_start openai s.json &&
 	gw_start &&
-	sleep 1.5 &&
+	wait_for log_has "telegram: user 555 is not allowed: ignored (a group)" &&
 	gw_stop &&
 	test "$(telegram_sent | wc -l)" = 0 &&
 	test_expect_code 1 hermes-gateway pair approve telegram ABCDEFGH 2>err &&
@@ -119,10 +136,84 @@ test_expect_success 'Telegram down for a while: nothing lost, nothing twice' '
 	telegram_start tg.json &&
 	gw_start &&
 	wait_for sent_has "Back online." &&
-	sleep 1 &&
+	wait_for tg_caught_up &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Back online.")" = 1 &&
+	test "$(fake_llm_requests)" = 1 &&
 	grep -q "telegram: .*next poll in" "$HERMES_HOME/logs/gateway.log"
+'
+
+test_expect_success 'a send that fails (500): the answer waits in the outbox, then goes out once' '
+	cat >s.json <<-\EOT &&
+	["Kept for later."]
+	EOT
+	fake_llm_start openai s.json &&
+	cat >tg.json <<-\EOT &&
+	{"updates": [{"text": "answer me", "chat": 111, "user": 222}],
+	 "fail": {"sendMessage": [500]}}
+	EOT
+	telegram_start tg.json &&
+	gw_start &&
+	wait_for grep -q "telegram:111: the answer waits in the outbox as .*HTTP 500" \
+		"$HERMES_HOME/logs/gateway.log" &&
+	wait_for sent_has "Kept for later." &&
+	wait_for tg_caught_up &&
+	wait_for gateway_settled &&
+	gw_stop &&
+	test "$(sent_count "Kept for later.")" = 1 &&
+	test "$(telegram_calls sendMessage)" = 2 &&
+	grep -l "Kept for later." "$HERMES_HOME/gateway/outbox/sent/"*.json >/dev/null
+'
+
+test_expect_success 'a send refused for good (400): the answer is kept in outbox/failed/' '
+	cat >s.json <<-\EOT &&
+	["Refused answer."]
+	EOT
+	fake_llm_start openai s.json &&
+	cat >tg.json <<-\EOT &&
+	{"updates": [{"text": "to a chat that is gone", "chat": 111, "user": 222}],
+	 "fail": {"sendMessage": [{"status": 400, "description": "Bad Request: chat not found"}]}}
+	EOT
+	telegram_start tg.json &&
+	gw_start &&
+	wait_for log_has "telegram:111: the answer was refused (telegram: sendMessage: Bad Request: chat not found (400)); it is kept as outbox/failed/" &&
+	wait_for tg_caught_up &&
+	wait_for gateway_settled &&
+	gw_stop &&
+	test "$(sent_count "Refused answer.")" = 0 &&
+	test "$(telegram_calls sendMessage)" = 1 &&
+	f=$(grep -l "Refused answer." "$HERMES_HOME/gateway/outbox/failed/"*.json) &&
+	grep -q "chat not found" "$f" &&
+	grep -q "\"target\": *\"telegram:111\"" "$f"
+'
+
+test_expect_success 'neither sent nor queued: the message stays in inbox/, answered after a restart' '
+	cat >s.json <<-\EOT &&
+	["Not sent, not queued.", "Answered after all."]
+	EOT
+	fake_llm_start openai s.json &&
+	cat >tg.json <<-\EOT &&
+	{"updates": [], "fail": {"sendMessage": [500]}}
+	EOT
+	telegram_start tg.json &&
+	gw_start &&
+	wait_for log_has "started, pid $(cat gw.pid)" &&
+	ob=$HERMES_HOME/gateway/outbox &&
+	test_when_finished "[ -d \"$ob.away\" ] && rm -f \"$ob\" && mv \"$ob.away\" \"$ob\"; :" &&
+	mv "$ob" "$ob.away" && : >"$ob" &&
+	telegram_push "keep me" 111 222 &&
+	wait_for log_has "its message stays in inbox/ to be answered after a restart" &&
+	gw_stop &&
+	test -n "$(ls "$HERMES_HOME/gateway/inbox/")" &&
+	rm "$ob" && mv "$ob.away" "$ob" &&
+	gw_start &&
+	wait_for sent_has "Answered after all." &&
+	wait_for tg_caught_up &&
+	wait_for gateway_settled &&
+	gw_stop &&
+	test "$(sent_count "Not sent, not queued.")" = 0 &&
+	test "$(sent_count "Answered after all.")" = 1
 '
 
 test_expect_success 'a gateway killed between poll and reply answers after the restart' '
@@ -164,12 +255,12 @@ test_expect_success 'the outbox: delivered once, also what a crash left claimed'
 	wait_for sent_has "from cron" &&
 	wait_for sent_has "left in cur" &&
 	wait_for test -f "$HERMES_HOME/gateway/outbox/failed/c.json" &&
-	sleep 1 &&
+	wait_for test -f "$HERMES_HOME/gateway/outbox/sent/a.json" &&
+	wait_for test -f "$HERMES_HOME/gateway/outbox/sent/b.json" &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "from cron")" = 1 &&
-	test "$(sent_count "left in cur")" = 1 &&
-	test -f "$HERMES_HOME/gateway/outbox/sent/a.json" &&
-	test -f "$HERMES_HOME/gateway/outbox/sent/b.json"
+	test "$(sent_count "left in cur")" = 1
 '
 
 test_expect_success 'send: at once when Telegram answers, else into the outbox' '

@@ -42,6 +42,10 @@ unseen_is() {
 	test "$(imap_count unseen)" = "$1"
 }
 
+log_has() {
+	grep -qF -- "$1" "$HERMES_HOME/logs/gateway.log"
+}
+
 gw_start() {
 	hermes-gateway run --platform email 2>>gw.err &
 	echo $! >gw.pid
@@ -177,7 +181,7 @@ test_expect_success 'a stranger: no answer, no agent, marked seen; approved by p
 	wait_for unseen_is 0 &&
 	wait_for grep -q "no pairing answer to eve@example.net" \
 		"$HERMES_HOME/logs/gateway.log" &&
-	sleep 1 &&
+	wait_for log_has "email: user eve@example.net is not allowed: not answered" &&
 	test "$(smtp_count)" = "$before" &&
 	test "$(fake_llm_requests)" = 0 &&
 	hermes-gateway pair list >pairs &&
@@ -215,7 +219,11 @@ test_expect_success 'our own mail, auto-replies, bulk mail and bounces are skipp
 	for f in a1 a2 a3 a4; do imap_deliver $f || exit 1; done &&
 	gw_start &&
 	wait_for unseen_is 0 &&
-	sleep 1 &&
+	wait_for log_has "email: mail a1@example.com from bot@example.com skipped: our own" &&
+	wait_for log_has "email: mail a2@example.com from ann@example.com skipped: sent by no person (automatic)" &&
+	wait_for log_has "email: mail a3@example.com from ann@example.com skipped: sent by no person (automatic)" &&
+	wait_for log_has "email: mail a4@example.com from mailer-daemon@example.com skipped: sent by no person (automatic)" &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(smtp_count)" = "$before" &&
 	test "$(fake_llm_requests)" = 0
@@ -234,10 +242,11 @@ test_expect_success 'SMTP down: the answer waits in the outbox, and goes out onc
 	gw_start &&
 	wait_for grep -q "email: gateway.email: smtp://" \
 		"$HERMES_HOME/logs/gateway.log" &&
-	wait_for grep -lq "Queued answer." "$HERMES_HOME"/gateway/outbox/*.json &&
+	wait_for gateway_outbox_has . "Queued answer." &&
 	smtp_start &&
 	wait_for sent_has "Queued answer." &&
-	sleep 1.5 &&
+	wait_for gateway_outbox_has sent "Queued answer." &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Queued answer.")" = 1 &&
 	grep -lq "Queued answer." "$HERMES_HOME"/gateway/outbox/sent/*.json &&
@@ -264,13 +273,15 @@ test_expect_success 'SMTP refusing: 451 is retried until it passes, 554 is given
 	Two.
 	EOT
 	imap_deliver m7 &&
-	wait_for grep -q "the answer is lost: .*refused (554)" \
+	wait_for grep -q "the answer was refused (.*refused (554).*); it is kept as outbox/failed/" \
 		"$HERMES_HOME/logs/gateway.log" &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	smtp_fail "" &&
 	test "$(sent_count "After the 451.")" = 1 &&
 	test "$(sent_count "Never sent.")" = 0 &&
-	! grep -lq "Never sent." "$HERMES_HOME"/gateway/outbox/*.json
+	! grep -lq "Never sent." "$HERMES_HOME"/gateway/outbox/*.json &&
+	grep -lq "Never sent." "$HERMES_HOME"/gateway/outbox/failed/*.json
 '
 
 test_expect_success 'IMAP down at the start: the gateway keeps going and takes the mail once it is up' '
@@ -313,13 +324,11 @@ test_expect_success 'a gateway killed after keeping a mail, before it was marked
 	gw_start &&
 	wait_for sent_has "Answered once." &&
 	wait_for unseen_is 0 &&
-	sleep 1.5 &&
+	wait_for log_has "m9@example.com is in the inbox already" &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Answered once.")" = 1 &&
-	test "$(sent_count "too late")" = 0 &&
-	grep -q "m9@example.com is in the inbox already" \
-		"$HERMES_HOME/logs/gateway.log" &&
-	test -z "$(ls "$HERMES_HOME/gateway/inbox/")"
+	test "$(sent_count "too late")" = 0
 '
 
 test_expect_success 'send: a new mail to any address; queued when SMTP is down' '

@@ -17,8 +17,9 @@ queued() {
 	test "$(ls "$HERMES_HOME/gateway/outbox/" | grep -c "\.json$")" = "$1"
 }
 
+# delivered N: N messages of the outbox were delivered
 delivered() {
-	test -n "$(ls "$HERMES_HOME/gateway/outbox/sent/" 2>/dev/null)"
+	test "$(ls "$HERMES_HOME/gateway/outbox/sent/" 2>/dev/null | wc -l)" = "$1"
 }
 
 sent_count() {
@@ -145,9 +146,8 @@ test_expect_success 'the reply URL down: messages still taken, answers queued, d
 	sink_restart &&
 	wait_for sent_has "Delivered later." &&
 	wait_for sent_has "Also later." &&
-	wait_for delivered &&
-	queued 0 &&
-	sleep 1 &&
+	wait_for delivered 2 &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Delivered later.")" = 1 &&
 	grep -q "webhook: the reply POST failed" "$HERMES_HOME/logs/gateway.log"

@@ -21,6 +21,10 @@ sent_count() {
 	sink_sent | grep -c "$1"
 }
 
+log_has() {
+	grep -qF -- "$1" "$HERMES_HOME/logs/gateway.log"
+}
+
 # gw_start: a gateway for WhatsApp against the fake Graph API (its pid
 # in gw.pid); returns once it listens
 gw_start() {
@@ -117,7 +121,10 @@ test_expect_success 'a bad signature is 401; statuses and images are taken and s
 	printf "{\"object\": " >torn.json &&
 	test "$(post torn.json)" = 400 &&
 	test "$(hook_post "http://$(cat "$ADDR_FILE")/elsewhere" X-Hub-Signature-256 "$WHATSAPP_APP_SECRET" m.json)" = 404 &&
-	sleep 1 &&
+	log_has "whatsapp: 1 status update skipped" &&
+	log_has "whatsapp: message wamid.IMG skipped: image" &&
+	log_has "whatsapp: a change for phone number 999 skipped: not ours" &&
+	gateway_settled &&
 	gw_stop &&
 	test "$(fake_llm_requests)" = 0 &&
 	test "$(sink_count)" = 0
@@ -136,7 +143,8 @@ test_expect_success 'a 429 from the Graph API: retried after Retry-After, delive
 	payload 16505551234 "Sheena Nelson" wamid.IN2 "still there?" >m2.json &&
 	test "$(post m2.json)" = 200 &&
 	wait_for sent_has "Sorry for the wait." &&
-	sleep 1 &&
+	wait_for gateway_outbox_has sent "Sorry for the wait." &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sink_count 429)" = 1 &&
 	test "$(sent_count "Sorry for the wait.")" = 1 &&

@@ -156,7 +156,7 @@ test_expect_success 'the REST API down for a while: the gateway goes on, nothing
 	signal_push +15550002 "sent while it was down" &&
 	wait_for sent_has "Back online." &&
 	wait_for sent_has "Still here." &&
-	sleep 1 &&
+	wait_for gateway_settled &&
 	kill -0 "$(cat gw.pid)" &&
 	gw_stop &&
 	test "$(sent_count "Back online.")" = 1 &&
@@ -179,7 +179,8 @@ test_expect_success 'a 429 on send: retried after Retry-After, delivered once' '
 	signal_start sg.json &&
 	gw_start &&
 	wait_for sent_has "Rate limited once." &&
-	sleep 1 &&
+	wait_for gateway_outbox_has sent "Rate limited once." &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Rate limited once.")" = 1 &&
 	test "$(signal_calls send 429)" = 1 &&
@@ -203,7 +204,8 @@ test_expect_success 'send: at once, to a number or a group; queued while the API
 	grep -l "later" "$HERMES_HOME/gateway/outbox/"*.json >/dev/null &&
 	gw_start &&
 	wait_for sent_has "later" &&
-	sleep 1 &&
+	wait_for gateway_outbox_has sent "later" &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "later")" = 1
 '

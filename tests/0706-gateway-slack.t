@@ -21,6 +21,14 @@ llm_asked() {
 	test "$(fake_llm_requests)" = "$1"
 }
 
+log_has() {
+	grep -qF -- "$1" "$HERMES_HOME/logs/gateway.log"
+}
+
+log_count() {
+	test "$(grep -cF -- "$1" "$HERMES_HOME/logs/gateway.log")" = "$2"
+}
+
 connections() {
 	test "$(slack_state connections)" -ge "$1" &&
 	test "$(slack_state open)" = true
@@ -84,9 +92,9 @@ test_expect_success 'in a channel: a mention is answered in its thread, once; th
 	fake_llm_start openai s.json &&
 	slack_start &&
 	gw_start &&
-	slack_push "just chatting, no mention" C1 U1 channel >/dev/null &&
-	slack_ctl /_push "{\"text\": \"<@UBOT> a bot says hi\", \"channel\": \"C1\", \"user\": \"U9\", \"bot_id\": \"B9\", \"channel_type\": \"channel\"}" >/dev/null &&
-	slack_ctl /_push "{\"text\": \"edited <@UBOT>\", \"channel\": \"C1\", \"user\": \"U1\", \"subtype\": \"message_changed\", \"channel_type\": \"channel\"}" >/dev/null &&
+	t1=$(slack_push "just chatting, no mention" C1 U1 channel) &&
+	slack_ctl /_push "{\"text\": \"<@UBOT> a bot says hi\", \"channel\": \"C1\", \"user\": \"U9\", \"bot_id\": \"B9\", \"channel_type\": \"channel\"}" >bot.json &&
+	slack_ctl /_push "{\"text\": \"edited <@UBOT>\", \"channel\": \"C1\", \"user\": \"U1\", \"subtype\": \"message_changed\", \"channel_type\": \"channel\"}" >edit.json &&
 	ts=$(slack_push "<@UBOT> what is up &amp; down?" C1 U1 channel) &&
 	wait_for sent_has "Answer in the thread." &&
 	slack_sent | grep "Answer in the thread." >line &&
@@ -95,12 +103,18 @@ test_expect_success 'in a channel: a mention is answered in its thread, once; th
 	test "$(fake_llm_requests)" = 1 &&
 	fake_llm_jq 1 "b[\"messages\"][-1][\"content\"]" >asked &&
 	grep -q "^what is up & down?\$" asked &&
-	slack_push "<@UBOT> and a follow-up" C1 U1 channel "$ts" >/dev/null &&
+	ts2=$(slack_push "<@UBOT> and a follow-up" C1 U1 channel "$ts") &&
 	wait_for sent_has "Second answer in the thread." &&
 	slack_sent | grep "Second answer" | grep -q "\"thread_ts\": \"$ts\"" &&
 	fake_llm_jq 2 "str([m[\"content\"] for m in b[\"messages\"]])" >conv &&
 	grep -q "what is up" conv &&
-	sleep 1 &&
+	log_has "slack: C1 $t1 skipped: not mentioned" &&
+	log_has "slack: C1 $(sed "s/.*\"ts\": *\"\([^\"]*\)\".*/\1/" bot.json) skipped: a bot" &&
+	log_has "slack: C1 $(sed "s/.*\"ts\": *\"\([^\"]*\)\".*/\1/" edit.json) skipped: a message_changed event" &&
+	wait_for log_has "slack: C1 $ts skipped: taken already" &&
+	wait_for log_has "slack: C1 $ts2 skipped: taken already" &&
+	acks_ok &&
+	wait_for gateway_settled &&
 	test "$(sent_count "Answer in the thread.")" = 1 &&
 	test "$(fake_llm_requests)" = 2 &&
 	acks_ok &&
@@ -165,8 +179,7 @@ test_expect_success 'a redelivered envelope is answered once' '
 	wait_for llm_asked 2 &&
 	slack_ctl /_redeliver >/dev/null &&
 	acks_ok &&
-	sleep 1 &&
-	acks_ok &&
+	wait_for gateway_settled &&
 	test "$(fake_llm_requests)" = 2 &&
 	test "$(sent_count "Only once.")" = 1 &&
 	test "$(sent_count "Channel answer.")" = 1 &&
@@ -184,7 +197,9 @@ test_expect_success 'a 429 on chat.postMessage: delivered later, once, in the th
 	ts=$(slack_push "<@UBOT> take your time" C1 U1 channel) &&
 	wait_for sent_has "Slow but sure." &&
 	slack_sent | grep "Slow but sure." | grep -q "\"thread_ts\": \"$ts\"" &&
-	sleep 1 &&
+	wait_for gateway_outbox_has sent "Slow but sure." &&
+	acks_ok &&
+	wait_for gateway_settled &&
 	test "$(sent_count "Slow but sure.")" = 1 &&
 	test "$(slack_calls chat.postMessage)" = 2 &&
 	grep -q "slack: chat.postMessage: rate limited (429)" "$HERMES_HOME/logs/gateway.log" &&

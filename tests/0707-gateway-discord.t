@@ -20,9 +20,27 @@ count_gt() {
 	test "$(discord_count "$1")" -gt "$2"
 }
 
+log_has() {
+	grep -qF -- "$1" "$HERMES_HOME/logs/gateway.log"
+}
+
+# hb_at S: the last heartbeat names s S
+hb_at() {
+	test "$(discord_log heartbeat "e[\"d\"]" | tail -1)" = "$1"
+}
+
+status_has() {
+	hermes-gateway status | grep "^$1	" | grep -q "$2"
+}
+
 # caught_up: the last heartbeat names the last s the fake sent
 caught_up() {
 	discord_log heartbeat 'e["d"] == e["last_s"]' | tail -1 | grep -q true
+}
+
+# msg_id FILE: the id of the message the fake's answer in FILE names
+msg_id() {
+	sed "s/.*\"id\": *\"\([0-9]*\)\".*/\1/" "$1"
 }
 
 # push JSON: a MESSAGE_CREATE; its s in pushed.s
@@ -59,8 +77,10 @@ test_expect_success 'a DM in, the answer out as a reply; identify and heartbeats
 	wait_for caught_up &&
 	push "{\"content\": \"hello\", \"user\": \"222\", \"global_name\": \"Ann\"}" &&
 	wait_for sent_has "Hi from Discord." &&
-	wait_for caught_up &&
-	sleep 1.2 &&
+	s=$(cat pushed.s) &&
+	wait_for hb_at $((s + 1)) &&
+	wait_for count_gt heartbeat 2 &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	discord_sent >sent &&
 	test_line_count = 1 sent &&
@@ -78,7 +98,6 @@ test_expect_success 'a DM in, the answer out as a reply; identify and heartbeats
 	test_line_count -ge 3 hb &&
 	discord_log heartbeat "e[\"d\"] is not None and e[\"d\"] <= e[\"last_s\"]" |
 		sort -u >ok && test_cmp want ok &&
-	s=$(cat pushed.s) &&
 	discord_log heartbeat "e[\"d\"]" | grep -qx "$((s + 1))" &&
 	test "$(discord_log heartbeat "e[\"d\"]" | tail -1)" = $((s + 1)) &&
 	test "$(fake_llm_requests)" = 1 &&
@@ -95,11 +114,15 @@ test_expect_success 'in a server only mentions are answered, the mention cut; bo
 	gw_start &&
 	wait_for caught_up &&
 	push "{\"content\": \"not for you\", \"user\": \"222\", \"guild\": \"7\", \"channel\": \"C1\"}" &&
+	cp pushed.json p1.json &&
 	push "{\"content\": \"I am a bot\", \"user\": \"222\", \"bot\": true}" &&
+	cp pushed.json p2.json &&
 	push "{\"content\": \"<@900> what time is it\", \"user\": \"222\", \"guild\": \"7\", \"channel\": \"C1\", \"mention\": true}" &&
 	wait_for sent_has "Noon, in the server." &&
+	log_has "discord: message $(msg_id p1.json) skipped: not mentioned in a server" &&
+	log_has "discord: message $(msg_id p2.json) skipped: a bot" &&
 	wait_for caught_up &&
-	sleep 0.5 &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	discord_sent >sent &&
 	test_line_count = 1 sent &&
@@ -173,7 +196,8 @@ test_expect_success 'a dropped connection, op 7 and a zombie resume; op 9 false 
 	push "{\"content\": \"five\", \"user\": \"222\"}" &&
 	wait_for count_gt identify 1 &&
 	wait_for sent_has "Five, new session." &&
-	sleep 0.5 &&
+	wait_for caught_up &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(discord_count resume)" -ge 3 &&
 	test "$(discord_count identify)" = 2 &&
@@ -199,8 +223,10 @@ test_expect_success '429 on send: retried after retry_after, delivered once; lon
 	push "{\"content\": \"hurry\", \"user\": \"222\"}" &&
 	wait_for sent_has "Rate limited, then sent." &&
 	push "{\"content\": \"say a lot\", \"user\": \"222\"}" &&
+	wait_for gateway_outbox_has sent "Rate limited, then sent." &&
 	wait_for sent_has "aaaa" &&
-	sleep 1 &&
+	wait_for caught_up &&
+	wait_for gateway_settled &&
 	gw_stop &&
 	test "$(sent_count "Rate limited, then sent.")" = 1 &&
 	discord_log rest "e[\"status\"]" | grep -c 429 >n429 &&
@@ -219,15 +245,17 @@ test_expect_success 'close 4014: a clear error in the log and status, and no bus
 	EOT
 	discord_start dc.json &&
 	gw_start &&
-	wait_for grep -q "disallowed intents" "$HERMES_HOME/logs/gateway.log" &&
-	wait_for test -f "$HERMES_HOME/gateway/status.json" &&
-	sleep 2.5 &&
-	hermes-gateway status >st &&
+	wait_for grep -q "disallowed intents.*next poll in 1 s" "$HERMES_HOME/logs/gateway.log" &&
+	wait_for grep -q "disallowed intents.*next poll in 2 s" "$HERMES_HOME/logs/gateway.log" &&
+	wait_for status_has discord "Message Content intent" &&
 	gw_stop &&
-	grep "^discord	" st | grep -q "Message Content intent" &&
 	test "$(discord_count identify)" = 1 &&
 	test "$(discord_count connect)" = 1 &&
-	test "$(grep -c "disallowed intents" "$HERMES_HOME/logs/gateway.log")" -le 3
+	grep "disallowed intents" "$HERMES_HOME/logs/gateway.log" |
+		sed -n "s/.*next poll in \([0-9]*\) s$/\1/p" >delays &&
+	printf "1\n2\n" >want &&
+	head -2 delays | test_cmp want - &&
+	sort -n delays | test_cmp delays -
 '
 
 test_expect_success 'close 4004 and a refused token: errors without the token' '

@@ -53,6 +53,27 @@ wait_for() {
 	done
 }
 
+# gateway_settled: the gateway of $HERMES_HOME holds no message it has
+# not finished with: gateway/inbox/ is empty (every message taken was
+# answered, queued or given up) and the outbox has nothing waiting, being
+# written or claimed.  Once the platform's fake also says it handed
+# over nothing new (acked, caught up), no more answers can come: what a
+# test counts then is final, with no sleep to hope so.
+gateway_settled() {
+	test -z "$(ls -A "$HERMES_HOME/gateway/inbox" 2>/dev/null)" &&
+	test -z "$(find "$HERMES_HOME/gateway/outbox" \
+		"$HERMES_HOME/gateway/outbox/cur" -maxdepth 1 ! -type d \
+		2>/dev/null)"
+}
+
+# gateway_outbox_has DIR TEXT: a message in the outbox's DIR ("sent",
+# "failed", "." for those waiting) holds TEXT.  The glob is expanded at
+# each call, so this suits wait_for (`wait_for grep TEXT DIR/*.json`
+# would look at the files there before the first try, for ever).
+gateway_outbox_has() {
+	grep -lqF -- "$2" "$HERMES_HOME/gateway/outbox/$1/"*.json 2>/dev/null
+}
+
 # fake_spawn NAME CMD...: start a fake peer in the background (stdin
 # /dev/null, its output in $TEST_TMP/NAME.err, its pid in
 # $TEST_TMP/NAME.pid, killed at exit) and wait up to 10 s for it to
@@ -201,6 +222,62 @@ test_expect_failure_() {
 test_skip() {
 	test_count=$((test_count + 1))
 	printf 'ok %d # skip %s (%s)\n' "$test_count" "$1" "$2"
+}
+
+# Prerequisites, after git's test-lib: test_set_prereq NAME says NAME
+# holds; test_have_prereq NAME[,NAME...] whether all of them do (!NAME:
+# NAME does not); test_lazy_prereq NAME CODE makes NAME hold when CODE
+# (a script, run once, when first asked, in a subshell) succeeds.
+# test_expect_success_if PREREQ TITLE BODY runs the test when PREREQ
+# holds, and is a TAP skip ("ok N # skip TITLE (missing PREREQ)") when
+# not: a test that cannot run here is never reported as passed.
+test_prereqs_=" "
+test_lazy_prereqs_=" "
+
+test_set_prereq() {
+	test_prereqs_="$test_prereqs_$1 "
+}
+
+test_lazy_prereq() {
+	test_lazy_prereqs_="$test_lazy_prereqs_$1 "
+	eval "test_lazy_code_$1=\$2"
+}
+
+# test_prereq_known_ NAME: settle a lazy NAME (to NAME or no-NAME).
+test_prereq_known_() {
+	case "$test_lazy_prereqs_" in *" $1 "*) ;; *) return 0 ;; esac
+	case "$test_prereqs_" in *" $1 "* | *" no-$1 "*) return 0 ;; esac
+	eval "test_lazy_c_=\$test_lazy_code_$1"
+	if (eval "$test_lazy_c_") </dev/null >/dev/null 2>&1; then
+		test_set_prereq "$1"
+	else
+		test_set_prereq "no-$1"
+	fi
+}
+
+test_have_prereq() {
+	for test_prereq_p_ in $(echo "$1" | tr , ' '); do
+		test_prereq_want_=yes
+		case $test_prereq_p_ in
+		!*)	test_prereq_want_=no
+			test_prereq_p_=${test_prereq_p_#!} ;;
+		esac
+		test_prereq_known_ "$test_prereq_p_"
+		case "$test_prereqs_" in
+		*" $test_prereq_p_ "*) test_prereq_is_=yes ;;
+		*) test_prereq_is_=no ;;
+		esac
+		[ "$test_prereq_is_" = "$test_prereq_want_" ] || return 1
+	done
+	return 0
+}
+
+test_expect_success_if() {
+	if test_have_prereq "$1"; then
+		test_expect_success "$2" "$3"
+	else
+		test_skip "$2" "missing $1"
+	fi
 }
 
 # test_must_fail CMD...: CMD exits non-zero, but not by a signal or 127.

@@ -4,11 +4,14 @@
 
 SCRIPT lines: "expect REGEX" waits (10 s at most) for REGEX in the
 output since the last match; "send TEXT" types TEXT and a newline;
-"ctrl-c" / "ctrl-d" send those keys; "sleep S".  Everything the program
-printed goes to stdout at the end; the exit status is the program's, or
-3 when an expect timed out.
+"ctrl-c" / "ctrl-d" send those keys; "raw" waits (10 s at most) until
+the program has taken the terminal out of canonical mode (libedit may
+print its prompt first, and a Ctrl-D typed before then is an end of
+file to the cooked line discipline, never read by the editor); "sleep
+S".  Everything the program printed goes to stdout at the end; the exit
+status is the program's, or 3 when an expect or a raw timed out.
 """
-import os, pty, re, select, sys, time
+import os, pty, re, select, sys, termios, time
 
 script = open(sys.argv[1]).read().splitlines()
 argv = sys.argv[sys.argv.index("--") + 1:]
@@ -54,6 +57,15 @@ for line in script:
         os.write(fd, b"\x03")
     elif cmd == "ctrl-d":
         os.write(fd, b"\x04")
+    elif cmd == "raw":
+        end = time.time() + 10
+        while termios.tcgetattr(fd)[3] & termios.ICANON:
+            if time.time() > end:
+                sys.stdout.write(out.decode(errors="replace"))
+                sys.stdout.write("\n[ptydrive.py: timed out waiting for raw mode]\n")
+                os.kill(pid, 9)
+                sys.exit(3)
+            pump(0.01)
     elif cmd == "sleep":
         end = time.time() + float(arg)
         while time.time() < end:

@@ -7,7 +7,8 @@
  * (EPIPE, with SIGPIPE at its default here, so a signal would kill the
  * test), are missing, are not executable, or name a missing interpreter.
  * This process is made a child subreaper so that the hanging hook's
- * orphan comes back to us and we can see how it died.
+ * orphan comes back to us and we can see how it died (test_hang says
+ * why it is an orphan before the hook hangs).
  * Files: HERMES_HOME is a mkdtemp directory, removed at the end.
  */
 #include <sys/prctl.h>
@@ -83,6 +84,17 @@ slurp(const char *rel)
 	return buf_detach(&b);
 }
 
+/*
+ * The hook's background child is started by a subshell that exits at
+ * once, so before the hook hangs (in its own exec'd sleep) the child is
+ * an orphan, and ours: we are the subreaper.  It used to be the hook
+ * shell's own child, and then who reaped it was a race: the group's
+ * SIGKILL could wake the shell in wait() with the child already dead,
+ * and the kernel let the shell reap it before the shell died, so it
+ * never came back to us, the test waited 5 s for ECHILD to end and then
+ * sent SIGKILL to a pid that could by then be anyone's.  Now no one but
+ * us can reap it, and we only ever signal it while it is our child.
+ */
 static void
 test_hang(struct buf *reason, struct buf *err)
 {
@@ -91,9 +103,10 @@ test_hang(struct buf *reason, struct buf *err)
 	int st = 0, i, rc;
 	pid_t w = 0;
 
-	hook("turn-end", "sleep 1000 &\necho $! > \"$HERMES_HOME/bgpid\"\n"
-	    "sleep 1000", 0755);
-	rc = run("turn-end", "{}", 1500, reason, err);	/* room to start under load */
+	hook("turn-end", "( sleep 1000 & echo $! > \"$HERMES_HOME/bgpid\" )\n"
+	    "exec sleep 1000", 0755);
+	/* 1.5 s: room for the subshell to start under load */
+	rc = run("turn-end", "{}", 1500, reason, err);
 	ok(rc < 0, "a hanging hook is an error (%d)", rc);
 	ok(strstr(buf_str(err), "timed out") != NULL, "err: %s",
 	    buf_str(err));
@@ -102,18 +115,21 @@ test_hang(struct buf *reason, struct buf *err)
 	ok(hm_parse_long(s, 1, INT_MAX, &bg) == 0, "its child wrote pid %s",
 	    s);
 	free(s);
+	/* ours already (0 while the SIGKILL is on its way), or never */
 	for (i = 0; bg > 0 && i < 500; i++) {
-		w = waitpid((pid_t)bg, &st, WNOHANG);
-		/* ECHILD: not reparented to us (the subreaper) yet */
-		if (w > 0 || (w < 0 && errno != ECHILD))
+		if ((w = waitpid((pid_t)bg, &st, WNOHANG)) != 0 || (w < 0 &&
+		    errno != EINTR))
 			break;
 		usleep(10000);
 	}
 	ok(w == (pid_t)bg && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 	    "the background child was killed with the group (waitpid %d, "
 	    "status %#x, %s)", (int)w, st, w < 0 ? strerror(errno) : "-");
-	if (w != (pid_t)bg && bg > 0)
+	if (w == 0) {		/* alive and still our child: safe to kill */
 		kill((pid_t)bg, SIGKILL);
+		while (waitpid((pid_t)bg, &st, 0) < 0 && errno == EINTR)
+			;
+	}
 }
 
 int

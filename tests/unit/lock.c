@@ -107,9 +107,12 @@ test_lock(void)
 	fd2 = lock_take(lp, LOCK_SH | LOCK_NB, &err);
 	ok(fd2 >= 0, "two LOCK_SH in one process");
 	lock_release(fd2);
-	lock_release(fd);
+	errno = 0;
 	lock_release(-1);
-	ok(1, "lock_release(-1) is ignored");
+	is_int(errno, 0, "lock_release(-1) is ignored (no call fails)");
+	is_int(child_try(lp, LOCK_EX | LOCK_NB), 1,
+	    "and the LOCK_SH still held is untouched");
+	lock_release(fd);
 
 	/* Same process, second open file description: flock conflicts. */
 	fd = lock_take(lp, LOCK_EX, &err);

@@ -107,7 +107,8 @@ test_load(void)
 	ok(c.path == NULL && c.v == NULL && c.n == 0, "release zeroes");
 	memset(&z, 0, sizeof(z));
 	mcp_conf_release(&z);
-	ok(1, "release of a zeroed conf");
+	ok(z.path == NULL && z.v == NULL && z.n == 0, "release of a zeroed "
+	    "conf leaves it zeroed");
 
 	put(" \n\t\n");
 	is_int(mcp_conf_load(&c, &err), 0, "load of a blank file");
