@@ -94,9 +94,12 @@ command(struct gw *g, struct item *it)
 		    sid ? sid : "ID");
 		free(sid);
 	} else if (!strcmp(t, "/model")) {
-		buf_addf(&r, "Model: %s", config_get(g->cfg, "model", NULL) ?
-		    config_get(g->cfg, "model", NULL) : "(the provider's "
-		    "default)");
+		struct config_value v;
+		const char *m = config_effective(g->cfg, "model", &v);
+
+		/* the model a turn will use, as hermes-config get says */
+		buf_addf(&r, "Model: %s", m ? m : "(none: set model)");
+		config_value_release(&v);
 	} else {
 		return 0;	/* not ours: the agent may know it (a skill) */
 	}

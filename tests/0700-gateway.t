@@ -113,13 +113,14 @@ test_expect_success 'an unknown user in a group is ignored; a wrong code is refu
 
 test_expect_success 'slash commands are answered by the gateway' '
 	cat >tg.json <<-\EOT &&
-	{"updates": [{"text": "/whoami", "chat": 111, "user": 222}, {"text": "/help", "chat": 111, "user": 222}]}
+	{"updates": [{"text": "/whoami", "chat": 111, "user": 222}, {"text": "/help", "chat": 111, "user": 222}, {"text": "/model", "chat": 111, "user": 222}]}
 	EOT
 	telegram_start tg.json &&
 	fake_llm_start openai s.json &&
 	gw_start &&
 	wait_for sent_has "telegram user 222" &&
 	wait_for sent_has "/new" &&
+	wait_for sent_has "Model: $(hermes-config get model)" &&
 	gw_stop &&
 	test "$(fake_llm_requests)" = 0
 '
