@@ -103,11 +103,11 @@ test_expect_success 'fallback_models: the next model after the last failure' '
 test_expect_success 'SIGINT mid-stream: exit 130, the session saved' '
 	echo "[{\"text\": \"$(printf "%01200d" 0)\", \"chunk\": 5, \"chunk_delay\": 0.05}]" >s.json &&
 	fake_llm_start openai s.json || exit 1
+	# a stale out from an earlier test would end the wait at once
+	rm -f out err
 	hermes-ask "interrupt me please" >out 2>err &
 	pid=$! &&
-	for i in $(seq 1 100); do
-		[ -s out ] && break; sleep 0.05
-	done &&
+	wait_for test -s out &&
 	kill -INT $pid &&
 	wait $pid; rc=$?
 	test $rc = 130 &&
