@@ -164,6 +164,16 @@ buf_read_file(struct buf *b, const char *path)
 }
 
 void
+buf_neutralise(struct buf *b, size_t from)
+{
+	size_t i;
+
+	for (i = from; b && i < b->len; i++)
+		if ((unsigned char)b->s[i] < ' ' || b->s[i] == 0x7f)
+			b->s[i] = '?';
+}
+
+void
 buf_scrub(struct buf *b, const char *secret, const char *mask)
 {
 	struct buf o = BUF_INIT;

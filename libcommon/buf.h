@@ -35,6 +35,11 @@ char *buf_detach(struct buf *b);
 /* Replace every copy of secret in b by mask (error lines that might
  * hold a token).  A NULL or empty secret changes nothing. */
 void buf_scrub(struct buf *b, const char *secret, const char *mask);
+/* Make b from byte from on one harmless line for a log or a terminal:
+ * every control character (below 0x20, and DEL) becomes '?', so text a
+ * model, a server or a chat wrote can neither break the line nor carry
+ * escape sequences. */
+void buf_neutralise(struct buf *b, size_t from);
 const char *buf_str(const struct buf *b);
 
 /* Append everything readable from fd / the file at path.  Return 0, or -1

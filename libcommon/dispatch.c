@@ -74,11 +74,13 @@ note(struct disp *d, const char *fmt, ...)
 }
 
 /* Append the first line of s, at most max bytes on a character
- * boundary, "..." when cut. */
+ * boundary, "..." when cut; its control characters as '?' (a worker's
+ * answer is the model's text, which untrusted input may steer, and it
+ * reaches a terminal and the board). */
 static void
 add_line(struct buf *out, const char *s, size_t max)
 {
-	size_t n = strcspn(s, "\r\n");
+	size_t n = strcspn(s, "\r\n"), at = out->len;
 
 	if (n > max) {
 		while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
@@ -86,6 +88,7 @@ add_line(struct buf *out, const char *s, size_t max)
 		n = max;
 	}
 	buf_add(out, s, n);
+	buf_neutralise(out, at);
 	if (s[n])
 		buf_adds(out, "...");
 }

@@ -22,17 +22,13 @@ platform_log(struct platform *p, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
-	size_t i;
-
 	if (!p->log)
 		return;
 	buf_addf(&b, "%s: ", p->name);
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	for (i = 0; i < b.len; i++)	/* one line, whatever the ids hold */
-		if ((unsigned char)b.s[i] < ' ' || b.s[i] == 0x7f)
-			b.s[i] = '?';
+	buf_neutralise(&b, 0);	/* one line, whatever the ids hold */
 	p->log(p->log_ctx, b.s);
 	buf_release(&b);
 }

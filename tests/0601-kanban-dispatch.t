@@ -70,15 +70,16 @@ test_expect_success 'a worker in its worktree commits and completes the task' '
 	grep -q kanban_complete tools && grep -q kanban_block tools
 '
 
-test_expect_success 'a worker that ends without completing is a failed attempt; the second blocks it' '
+test_expect_success 'a worker that ends without completing is a failed attempt (its answer shown inert); the second blocks it' '
 	id=$(hermes-kanban add "give up") &&
 	cat >s.json <<-\EOT &&
-	[{"text": "I will not do it.", "repeat": 4}]
+	[{"text": "I will \u001b[2Jnot do it.", "repeat": 4}]
 	EOT
 	fake_llm_start openai s.json &&
 	test_expect_code 1 timeout 60 hermes-kanban dispatch --once 2>err &&
 	grep -q "^hermes-kanban: $id started" err &&
-	grep -q "^hermes-kanban: $id failed (attempt 1 of 2, now ready): the worker exited with status 0 without completing or blocking the task: its answer: I will not do it.$" err &&
+	grep -q "^hermes-kanban: $id failed (attempt 1 of 2, now ready): the worker exited with status 0 without completing or blocking the task: its answer: I will ?\[2Jnot do it.$" err &&
+	! grep -q "$(printf "\033")" err &&
 	grep -q "^hermes-kanban: 1 started, 0 done, 0 blocked, 1 failed" err &&
 	grep -q "^hermes-kanban: no worker finished its task: 1 failed$" err &&
 	hermes-kanban --json show "$id" >j &&

@@ -208,6 +208,21 @@ test_read(void)
 	free(big);
 }
 
+static void
+test_neutralise(void)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "keep\tthis: ");
+	buf_adds(&b, "red \033[31mtext\r\nnext\x7f line \xc3\xa9");
+	buf_neutralise(&b, 11);
+	is_str(b.s, "keep\tthis: red ?[31mtext??next? line \xc3\xa9",
+	    "control characters from byte 11 on are '?', UTF-8 kept");
+	buf_neutralise(NULL, 0);
+	is_int((int)b.len, 39, "NULL is harmless; the length is unchanged");
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -217,5 +232,6 @@ main(void)
 	test_rtrim();
 	test_setlen();
 	test_read();
+	test_neutralise();
 	return done_testing();
 }
